@@ -1,0 +1,20 @@
+import { ConfigError, getConfig } from './config';
+import { redisClient } from './redis';
+
+/**
+ * Start-up of a server process: the configuration is checked before the first request, so a wrong
+ * value stops the process with a message that names the variable; then both Redis clients connect,
+ * so the first request does not pay for the handshakes.
+ */
+export function startServer(): void {
+  try {
+    getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Plain text on stderr: this is read by a person fixing a deployment, not by a log pipeline.
+    console.error(error.message);
+    process.exit(1);
+  }
+  redisClient('master');
+  redisClient('replica');
+}

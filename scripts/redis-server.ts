@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import getPort from 'get-port';
+import Redis from 'ioredis';
+
+/**
+ * Real redis-server processes for the local stack and the tests: a master with an append-only file,
+ * replicas linked to it, each on a free loopback port, in a folder of their own.
+ */
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  dir: string;
+  process: ChildProcess;
+  /** Stops the server: SIGTERM lets it flush its append-only file; SIGKILL is a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  dir: string;
+  password: string;
+  port?: number;
+  replicaOf?: RedisServer;
+  extraArgs?: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await attempt();
+      if (result !== undefined) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(50);
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+}
+
+/** Runs one command on a short-lived connection. */
+export async function withClient<T>(url: string, command: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await command(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function waitForReplicaLink(replicaUrl: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor('the replica to link to its master', timeoutMs, async () => {
+    const info = await withClient(replicaUrl, (client) => client.info('replication'));
+    return /^master_link_status:up\r?$/m.test(info) ? true : undefined;
+  });
+}
+
+function logTail(dir: string): string {
+  const file = path.join(dir, 'redis.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-8).join('\n') : '';
+}
+
+export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
+  const { dir, password, replicaOf } = options;
+  mkdirSync(dir, { recursive: true });
+  const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--logfile', path.join(dir, 'redis.log'),
+    '--daemonize', 'no',
+    '--requirepass', password,
+    '--masterauth', password,
+    '--appendonly', 'yes',
+    '--save', '',
+    '--repl-diskless-sync', 'yes',
+    '--repl-diskless-sync-delay', '0',
+    ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf.port)] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+
+  try {
+    await waitFor(`redis-server on port ${port}`, 10_000, async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}:\n${logTail(dir)}`);
+      return (await withClient(url, (client) => client.ping())) === 'PONG' ? true : undefined;
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    port,
+    url,
+    dir,
+    process: child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A server that is busy with its first sync can miss one signal: repeat it until it exits.
+      child.kill(signal);
+      const again = setInterval(() => child.kill(signal), 250);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearInterval(again);
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface RedisPair {
+  master: RedisServer;
+  replica: RedisServer;
+  stop(): Promise<void>;
+}
+
+/** A master and one replica, returned once the replica's link to the master is up. */
+export async function startRedisPair({ dir, password }: { dir: string; password: string }): Promise<RedisPair> {
+  const master = await startRedisServer({ dir: path.join(dir, 'master'), password });
+  let replica: RedisServer | undefined;
+  const stop = async () => {
+    await replica?.stop();
+    await master.stop();
+  };
+  try {
+    replica = await startRedisServer({ dir: path.join(dir, 'replica'), password, replicaOf: master });
+    await waitForReplicaLink(replica.url);
+    return { master, replica, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,9 @@
+import { CHROMIUM, ensureSystemPackages, REDIS } from './system-packages';
+
+/** Runs before `npm test`: the suites need real Redis servers and a real Chromium. */
+try {
+  ensureSystemPackages(process.env.CHROMIUM_PATH ? [REDIS] : [REDIS, CHROMIUM], (line) => console.log(`[test] ${line}`));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}

@@ -1,0 +1,46 @@
+import { inject } from 'vitest';
+import { withClient } from '../../scripts/redis-server';
+
+export const redisUrls = () => inject('redis');
+
+type Handler = (request: Request, context: never) => Promise<Response> | Response;
+
+/** Calls a route handler the way Next.js does: a Request in, a Response out. */
+export function call(handler: Handler, path: string, init: RequestInit = {}, params: Record<string, string> = {}) {
+  const request = new Request(new URL(path, 'http://localhost'), { duplex: 'half', ...init } as RequestInit);
+  return handler(request, { params: Promise.resolve(params) } as never);
+}
+
+export const postJson = (handler: Handler, body: unknown, headers: Record<string, string> = {}) =>
+  call(handler, '/api/guestbook', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+const infoField = (info: string, name: string) => info.match(new RegExp(`^${name}:(\\S*)`, 'm'))?.[1];
+
+/** Waits until the replica has applied everything that the master has written so far. */
+export async function replicaCaughtUp(): Promise<void> {
+  const { masterUrl, replicaUrl } = redisUrls();
+  const target = Number(infoField(await withClient(masterUrl, (c) => c.info('replication')), 'master_repl_offset'));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const info = await withClient(replicaUrl, (c) => c.info('replication'));
+    if (Number(infoField(info, 'slave_repl_offset')) >= target) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the replica did not catch up with the master');
+}
+
+/** How many times each command ran on a server since its stats were last reset. */
+export async function commandCalls(url: string): Promise<Record<string, number>> {
+  const info = await withClient(url, (c) => c.info('commandstats'));
+  const calls: Record<string, number> = {};
+  for (const [, command, count] of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) calls[command!] = Number(count);
+  return calls;
+}
+
+export async function resetCommandStats(): Promise<void> {
+  const { masterUrl, replicaUrl } = redisUrls();
+  await Promise.all([masterUrl, replicaUrl].map((url) => withClient(url, (c) => c.config('RESETSTAT'))));
+}
