@@ -1,4 +1,8 @@
 // @ts-check
+const createNextIntlPlugin = require('next-intl/plugin');
+
+// The interface's language per request comes from i18n/request.ts (cookie, then Accept-Language).
+const withNextIntl = createNextIntlPlugin('./i18n/request.ts');
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -8,4 +12,4 @@ const nextConfig = {
   reactStrictMode: true,
 };
 
-module.exports = nextConfig;
+module.exports = withNextIntl(nextConfig);

@@ -13,7 +13,16 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', environment: 'node', include: ['lib/**/*.test.ts', 'scripts/**/*.test.ts'] },
+        test: { name: 'unit', environment: 'node', include: ['lib/**/*.test.ts', 'i18n/**/*.test.ts', 'scripts/**/*.test.ts'] },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'component',
+          environment: 'happy-dom',
+          include: ['components/**/*.test.tsx'],
+          setupFiles: ['test/component-setup.ts'],
+        },
       },
       {
         resolve: { alias },

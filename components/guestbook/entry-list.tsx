@@ -1,12 +1,14 @@
+import { useTranslations } from 'next-intl';
 import type { Entry } from '@/lib/guestbook/schema';
 import { EntryItem } from './entry-item';
 
-export function EntryList({ entries }: { entries: Entry[] }) {
-  if (entries.length === 0) return <p className="empty">No one has signed yet. Be the first!</p>;
+export function EntryList({ entries, ownIds = new Set<string>() }: { entries: Entry[]; ownIds?: ReadonlySet<string> }) {
+  const t = useTranslations('Entries');
+  if (entries.length === 0) return <p className="empty">{t('empty')}</p>;
   return (
-    <ol className="entries" aria-label="Entries, newest first">
+    <ol className="entries" aria-label={t('listLabel')}>
       {entries.map((entry) => (
-        <EntryItem key={entry.id} entry={entry} />
+        <EntryItem key={entry.id} entry={entry} isOwn={ownIds.has(entry.id)} />
       ))}
     </ol>
   );

@@ -1,29 +1,155 @@
-import { LIMITS } from '@/lib/guestbook/schema';
+'use client';
 
-const HINTS = {
-  name: `Please enter your name (1–${LIMITS.name} characters).`,
-  message: `Please enter a message (1–${LIMITS.message} characters).`,
+import { useTranslations } from 'next-intl';
+import { useRef, useState, type FormEvent } from 'react';
+import { postEntry, type PostResult } from '@/lib/guestbook/api-client';
+import { fieldRules, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
+import { codePointLength, normalizeText } from '@/lib/guestbook/text';
+
+type Values = Record<Field, string>;
+type FieldErrors = Partial<Record<Field, string>>;
+type Notice = { tone: 'success' | 'error'; text: string } | null;
+
+const FIELDS: Field[] = ['name', 'message'];
+const RULE_MESSAGES = {
+  name: { required: 'nameRequired', tooLong: 'nameTooLong' },
+  message: { required: 'messageRequired', tooLong: 'messageTooLong' },
 } as const;
 
-/** The form posts to the API as a plain HTML form, so signing works without JavaScript. */
-export function SignForm({ invalid }: { invalid: string[] }) {
-  const error = (field: keyof typeof HINTS) =>
-    invalid.includes(field) ? (
-      <p className="field-error" id={`${field}-error`}>
-        {HINTS[field]}
-      </p>
-    ) : null;
+export interface SignFormProps {
+  onPosted: (entry: Entry) => void;
+  /** The rules that the server found broken after a post without JavaScript. */
+  initialInvalid?: Partial<Record<Field, Rule>>;
+}
+
+/**
+ * The form: a plain HTML form that posts to the API without JavaScript; with it, checked with the
+ * server's own schema before sending, posted once (one idempotency key per entry), and kept intact
+ * whenever the guestbook cannot take it.
+ */
+export function SignForm({ onPosted, initialInvalid = {} }: SignFormProps) {
+  const t = useTranslations('Form');
+  const [values, setValues] = useState<Values>({ name: '', message: '' });
+  const ruleMessage = (field: Field, rule: Rule) => t(RULE_MESSAGES[field][rule], { max: LIMITS[field] });
+  const messagesFor = (rules: Partial<Record<Field, Rule>>): FieldErrors =>
+    Object.fromEntries(Object.entries(rules).map(([field, rule]) => [field, ruleMessage(field as Field, rule)]));
+  const [errors, setErrors] = useState<FieldErrors>(() => messagesFor(initialInvalid));
+  const [pending, setPending] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+  // Reused until the entry is accepted, so a retry after an error can never post it twice.
+  const idempotencyKey = useRef<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+
+  const focusFirstError = (fields: FieldErrors) => {
+    const first = FIELDS.find((field) => fields[field]);
+    if (first) form.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
+  };
+
+  const handle = (result: PostResult) => {
+    switch (result.kind) {
+      case 'created':
+        idempotencyKey.current = null;
+        setValues((current) => ({ ...current, message: '' }));
+        setNotice({ tone: 'success', text: t('posted') });
+        onPosted(result.entry);
+        return;
+      case 'invalid': {
+        const fields = Object.fromEntries(
+          FIELDS.filter((field) => result.errors[field]).map((field) => [field, result.errors[field]!.join(' ')]),
+        );
+        setErrors(fields);
+        setNotice(Object.keys(fields).length ? null : { tone: 'error', text: t('rejected', { detail: result.detail }) });
+        focusFirstError(fields);
+        return;
+      }
+      case 'retryLater':
+        setNotice({ tone: 'error', text: t(result.reason, { seconds: result.seconds }) });
+        return;
+      case 'network':
+        setNotice({ tone: 'error', text: t('network') });
+    }
+  };
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (pending) return;
+    setNotice(null);
+    const parsed = NewEntrySchema.safeParse(values);
+    if (!parsed.success) {
+      const fields = messagesFor(fieldRules(parsed.error));
+      setErrors(fields);
+      focusFirstError(fields);
+      return;
+    }
+    setErrors({});
+    setPending(true);
+    idempotencyKey.current ??= crypto.randomUUID();
+    try {
+      handle(await postEntry(parsed.data, idempotencyKey.current));
+    } finally {
+      setPending(false);
+    }
+  };
+
+  const update = (field: Field) => (event: { target: { value: string } }) => {
+    const value = event.target.value;
+    setValues((current) => ({ ...current, [field]: value }));
+    // A changed entry is a new entry: it gets a new key.
+    idempotencyKey.current = null;
+    if (errors[field]) setErrors((current) => ({ ...current, [field]: undefined }));
+  };
+
+  const field = (name: Field, label: string, multiline: boolean) => {
+    const count = codePointLength(normalizeText(values[name], { multiline }));
+    const over = count > LIMITS[name];
+    const describedBy = [`${name}-count`, errors[name] && `${name}-error`].filter(Boolean).join(' ');
+    const Control = multiline ? 'textarea' : 'input';
+    return (
+      <div className="field">
+        <div className="field-label">
+          <label htmlFor={name}>{label}</label>
+          <span id={`${name}-count`} className={over ? 'count count-over' : 'count'}>
+            {t('count', { count, max: LIMITS[name] })}
+          </span>
+        </div>
+        <Control
+          id={name}
+          name={name}
+          value={values[name]}
+          onChange={update(name)}
+          required
+          autoComplete={name === 'name' ? 'name' : 'off'}
+          aria-invalid={Boolean(errors[name]) || over || undefined}
+          aria-describedby={describedBy}
+          dir="auto"
+          {...(multiline && { rows: 4 })}
+        />
+        {errors[name] && (
+          <p className="field-error" id={`${name}-error`}>
+            {errors[name]}
+          </p>
+        )}
+      </div>
+    );
+  };
+
   return (
-    <form method="post" action="/api/guestbook" id="sign" aria-label="Sign the guestbook">
-      <label htmlFor="name">Name</label>
-      <input id="name" name="name" required autoComplete="name"
-        aria-invalid={invalid.includes('name') || undefined} aria-describedby={invalid.includes('name') ? 'name-error' : undefined} />
-      {error('name')}
-      <label htmlFor="message">Message</label>
-      <textarea id="message" name="message" required
-        aria-invalid={invalid.includes('message') || undefined} aria-describedby={invalid.includes('message') ? 'message-error' : undefined} />
-      {error('message')}
-      <button type="submit">Sign</button>
+    <form ref={form} method="post" action="/api/guestbook" id="sign" onSubmit={submit} noValidate aria-labelledby="sign-heading" aria-busy={pending}>
+      <h2 id="sign-heading">{t('heading')}</h2>
+      {field('name', t('name'), false)}
+      {field('message', t('message'), true)}
+      <div className="form-actions">
+        <button type="submit" disabled={pending}>
+          {pending ? t('pending') : t('submit')}
+        </button>
+        {/* Both regions exist from the start, so that screen readers announce what appears in them. */}
+        <p role="status" className="notice notice-success">
+          {notice?.tone === 'success' && notice.text}
+        </p>
+        <p role="alert" className="notice notice-error">
+          {notice?.tone === 'error' && notice.text}
+        </p>
+      </div>
     </form>
   );
 }

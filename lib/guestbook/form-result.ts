@@ -1,21 +1,30 @@
-import type { FieldErrors } from '@/lib/http/problem';
+import type { Field, Rule } from './schema';
 
 /**
  * A form post without JavaScript ends in a 303 back to the page; the query string carries what
- * happened, so that the page can show the new entry or say which field to fix.
+ * happened, so that the page can show the new entry or say which rule a field broke.
  */
 
-export type FormResult = { posted: string } | { errors: FieldErrors };
+export type FieldRules = Partial<Record<Field, Rule>>;
+export type FormResult = { posted: string } | { invalid: FieldRules };
+
+const FIELDS = new Set<string>(['name', 'message'] satisfies Field[]);
+const RULES = new Set<string>(['required', 'tooLong'] satisfies Rule[]);
 
 export function formResultUrl(result: FormResult): string {
   const query = new URLSearchParams();
   if ('posted' in result) query.set('posted', result.posted);
-  else for (const field of Object.keys(result.errors)) query.append('invalid', field);
+  else for (const [field, rule] of Object.entries(result.invalid)) query.append('invalid', `${field}:${rule}`);
   return `/?${query}#${'posted' in result ? `entry-${result.posted}` : 'sign'}`;
 }
 
-/** Reads the page's query back: the entry just posted, and the fields that were refused. */
-export function readFormResult(query: Record<string, string | string[] | undefined>) {
+/** Reads the page's query back; anything that we did not write is ignored. */
+export function readFormResult(query: Record<string, string | string[] | undefined>): { posted?: string; invalid: FieldRules } {
   const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
-  return { posted: list(query.posted)[0], invalid: list(query.invalid) };
+  const invalid: FieldRules = {};
+  for (const item of list(query.invalid)) {
+    const [field = '', rule = ''] = item.split(':');
+    if (FIELDS.has(field) && RULES.has(rule)) invalid[field as Field] = rule as Rule;
+  }
+  return { posted: list(query.posted)[0], invalid };
 }

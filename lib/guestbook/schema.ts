@@ -7,13 +7,20 @@ import { codePointLength, normalizeText } from './text';
  */
 
 export const LIMITS = { name: 64, message: 500 } as const;
+export type Field = keyof typeof LIMITS;
 
-const text = (field: 'name' | 'message', multiline: boolean) =>
+/** The rule that a field broke, for messages in the visitor's language (see fieldRules). */
+export type Rule = 'required' | 'tooLong';
+
+const text = (field: Field, multiline: boolean) =>
   z
     .string({ error: `${field} must be text` })
     .overwrite((value) => normalizeText(value, { multiline }))
-    .refine((value) => value.length > 0, `${field} is required`)
-    .refine((value) => codePointLength(value) <= LIMITS[field], `${field} must be at most ${LIMITS[field]} characters`)
+    .refine((value) => value.length > 0, { message: `${field} is required`, params: { rule: 'required' } })
+    .refine((value) => codePointLength(value) <= LIMITS[field], {
+      message: `${field} must be at most ${LIMITS[field]} characters`,
+      params: { rule: 'tooLong' },
+    })
     .meta({
       description: `Plain text, 1–${LIMITS[field]} Unicode code points after normalization (NFC, control characters removed${multiline ? '' : ', line breaks as spaces'}) and trimming.`,
       minLength: 1,
@@ -66,3 +73,15 @@ export type NewEntry = z.output<typeof NewEntrySchema>;
 export type Entry = z.output<typeof EntrySchema>;
 export type EntryPage = z.output<typeof EntryPageSchema>;
 export type ListQuery = z.output<typeof ListQuerySchema>;
+
+/** Which rule each field broke; a value that is not text at all counts as missing. */
+export function fieldRules(error: z.ZodError): Partial<Record<Field, Rule>> {
+  const rules: Partial<Record<Field, Rule>> = {};
+  for (const issue of error.issues) {
+    const field = issue.path[0];
+    if (field !== 'name' && field !== 'message') continue;
+    const rule = issue.code === 'custom' ? (issue.params?.rule as Rule | undefined) : undefined;
+    rules[field] ??= rule ?? 'required';
+  }
+  return rules;
+}

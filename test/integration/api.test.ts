@@ -52,7 +52,7 @@ describe('POST /api/guestbook', () => {
     });
     expect(response.status).toBe(303);
     const location = new URL(response.headers.get('location')!, 'http://localhost');
-    expect(location.searchParams.getAll('invalid')).toEqual(['name']);
+    expect(location.searchParams.getAll('invalid')).toEqual(['name:required']);
     expect(await storedCount()).toBe(0);
   });
 });

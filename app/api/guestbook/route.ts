@@ -1,8 +1,8 @@
 import { addEntry, listEntries } from '@/lib/guestbook/store';
-import { ListQuerySchema, NewEntrySchema } from '@/lib/guestbook/schema';
+import { fieldRules, ListQuerySchema, NewEntrySchema } from '@/lib/guestbook/schema';
 import { readBody } from '@/lib/http/body';
 import { methodNotAllowed, route } from '@/lib/http/route';
-import { fieldErrors, parseInput } from '@/lib/http/validate';
+import { parseInput } from '@/lib/http/validate';
 import { formResultUrl } from '@/lib/guestbook/form-result';
 
 export const GET = route(async (request) => {
@@ -17,7 +17,7 @@ export const POST = route(async (request) => {
     const result = NewEntrySchema.safeParse(body.value);
     const location = result.success
       ? formResultUrl({ posted: (await addEntry(result.data)).id })
-      : formResultUrl({ errors: fieldErrors(result.error) });
+      : formResultUrl({ invalid: fieldRules(result.error) });
     return new Response(null, { status: 303, headers: { Location: location } });
   }
   const entry = await addEntry(parseInput(NewEntrySchema, body.value));

@@ -1,0 +1,79 @@
+'use client';
+
+import Link from 'next/link';
+import { useTranslations } from 'next-intl';
+import { useState, type MouseEvent } from 'react';
+import { fetchOlder } from '@/lib/guestbook/api-client';
+import { compareEntryIds, mergeNewestFirst } from '@/lib/guestbook/entry-id';
+import type { FieldRules } from '@/lib/guestbook/form-result';
+import { rememberOwnEntry } from '@/lib/guestbook/own-entries';
+import type { Entry } from '@/lib/guestbook/schema';
+import { EntryList } from './entry-list';
+import { SignForm } from './sign-form';
+import { useOwnEntries } from './use-own-entries';
+
+export interface GuestbookProps {
+  entries: Entry[];
+  nextCursor: string | null;
+  /** True when this page is an older page (reached without JavaScript). */
+  isOlderPage?: boolean;
+  initialInvalid?: FieldRules;
+}
+
+type OlderState = 'idle' | 'loading' | 'failed';
+
+/**
+ * The form and the list, sharing one state: entries the visitor posts go to the top at once and
+ * stay there, whatever a replica answers later; older pages are appended by cursor.
+ */
+export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlderPage = false, initialInvalid }: GuestbookProps) {
+  const t = useTranslations('Entries');
+  const [entries, setEntries] = useState(initial);
+  const own = useOwnEntries();
+  const [cursor, setCursor] = useState(initialCursor);
+  const [older, setOlder] = useState<OlderState>('idle');
+
+  const showOlder = async (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    if (!cursor || older === 'loading') return;
+    setOlder('loading');
+    try {
+      const page = await fetchOlder(cursor);
+      setEntries((current) => mergeNewestFirst(current, page.entries));
+      setCursor(page.nextCursor);
+      setOlder('idle');
+    } catch {
+      setOlder('failed');
+    }
+  };
+
+  // Own posts (kept across a reload, which a lagging replica may serve) go above the newest page.
+  const oldestShown = entries.at(-1)?.id;
+  const shownOwn = isOlderPage ? [] : own.filter((entry) => !oldestShown || compareEntryIds(entry.id, oldestShown) > 0);
+  const shown = mergeNewestFirst(shownOwn, entries);
+
+  return (
+    <>
+      <SignForm onPosted={(entry) => rememberOwnEntry(entry)} initialInvalid={initialInvalid} />
+      <section aria-labelledby="entries-heading">
+        <h2 id="entries-heading">{t('heading')}</h2>
+        {isOlderPage && (
+          <p>
+            <Link href="/">{t('backToNewest')}</Link>
+          </p>
+        )}
+        <EntryList entries={shown} ownIds={new Set(own.map((entry) => entry.id))} />
+        <div className="older" aria-live="polite">
+          {cursor ? (
+            <a className="button-secondary" href={`/?cursor=${encodeURIComponent(cursor)}`} onClick={showOlder} aria-disabled={older === 'loading'}>
+              {older === 'loading' ? t('loadingOlder') : t('showOlder')}
+            </a>
+          ) : (
+            shown.length > 0 && <p className="end">{t('end')}</p>
+          )}
+          {older === 'failed' && <p role="alert">{t('olderFailed')}</p>}
+        </div>
+      </section>
+    </>
+  );
+}

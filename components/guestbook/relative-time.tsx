@@ -1,0 +1,24 @@
+'use client';
+
+import { useFormatter, useNow } from 'next-intl';
+import { useSyncExternalStore } from 'react';
+
+const neverChanges = () => () => {};
+const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/**
+ * "3 minutes ago", kept fresh, with the exact time on hover. The server renders both in UTC at its
+ * own clock; after hydration the title switches to the visitor's time zone.
+ */
+export function RelativeTime({ iso }: { iso: string }) {
+  const format = useFormatter();
+  const now = useNow({ updateInterval: 30_000 });
+  const date = new Date(iso);
+  const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, () => 'UTC');
+  const exact = format.dateTime(date, { dateStyle: 'full', timeStyle: 'long', timeZone });
+  return (
+    <time dateTime={iso} title={exact} className="entry-time">
+      {format.relativeTime(date, now)}
+    </time>
+  );
+}

@@ -1,0 +1,136 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Entry } from '@/lib/guestbook/schema';
+import { fakeApi } from '@/test/fake-api';
+import { renderWithIntl } from '@/test/render';
+import { SignForm } from './sign-form';
+
+const entry: Entry = { id: '1795737637915-0', name: 'Ada', message: 'Hello', createdAt: '2026-11-27T00:00:37.915Z' };
+
+function setup(locale: 'en' | 'zh-CN' = 'en') {
+  const api = fakeApi();
+  const onPosted = vi.fn();
+  const user = userEvent.setup();
+  renderWithIntl(<SignForm onPosted={onPosted} />, { locale });
+  const name = screen.getByRole('textbox', { name: locale === 'en' ? 'Name' : '姓名' });
+  const message = screen.getByRole('textbox', { name: locale === 'en' ? 'Message' : '留言' });
+  const submit = screen.getByRole('button', { name: locale === 'en' ? 'Sign' : '签名' });
+  return { api, onPosted, user, name, message, submit };
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('SignForm', () => {
+  it('counts characters live, in code points, against the limits', async () => {
+    const { user, name, message } = setup();
+    expect(screen.getByText('0 / 64')).toBeInTheDocument();
+    await user.type(name, '😀😀');
+    expect(screen.getByText('2 / 64')).toBeInTheDocument();
+    await user.type(message, 'Hi there');
+    expect(screen.getByText('8 / 500')).toBeInTheDocument();
+  });
+
+  it('marks a count over the limit', async () => {
+    const { user, name } = setup();
+    await user.click(name);
+    await user.paste('x'.repeat(65));
+    expect(screen.getByText('65 / 64')).toHaveClass('count-over');
+    expect(name).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('checks the rules before sending: nothing is posted, the message sits beside its field', async () => {
+    const { api, user, name, message, submit } = setup();
+    await user.type(name, '   ');
+    await user.click(message);
+    await user.paste('y'.repeat(501));
+    await user.click(submit);
+    expect(api.fetch).not.toHaveBeenCalled();
+    expect(screen.getByText('Please enter your name.')).toBeInTheDocument();
+    expect(screen.getByText('Your message can be at most 500 characters.')).toBeInTheDocument();
+    expect(name).toHaveFocus();
+    expect(name).toHaveAccessibleDescription(/Please enter your name/);
+  });
+
+  it('shows a pending state and cannot post twice; on success it reports the entry and clears the message', async () => {
+    const { api, onPosted, user, name, message, submit } = setup();
+    await user.type(name, 'Ada');
+    await user.type(message, 'Hello');
+    await user.click(submit);
+    expect(screen.getByRole('button', { name: 'Signing…' })).toBeDisabled();
+    await user.click(submit);
+    expect(api.requests).toHaveLength(1);
+    const [request] = api.requests;
+    expect(JSON.parse(String(request!.init.body))).toEqual({ name: 'Ada', message: 'Hello' });
+    request!.respond(201, entry);
+    await waitFor(() => expect(onPosted).toHaveBeenCalledWith(entry));
+    expect(screen.getByRole('status')).toHaveTextContent('Thank you! Your entry is at the top.');
+    expect(message).toHaveValue('');
+    expect(name).toHaveValue('Ada');
+    expect(screen.getByRole('button', { name: 'Sign' })).toBeEnabled();
+  });
+
+  it("shows the server's field errors beside their fields", async () => {
+    const { api, user, name, message, submit } = setup();
+    await user.type(name, 'Ada');
+    await user.type(message, 'Hello');
+    await user.click(submit);
+    api.requests[0]!.respond(400, { status: 400, detail: 'message is not allowed', errors: { message: ['message is not allowed'] } });
+    expect(await screen.findByText('message is not allowed')).toBeInTheDocument();
+    expect(message).toHaveAttribute('aria-invalid', 'true');
+    expect(message).toHaveValue('Hello');
+  });
+
+  it.each([
+    [429, 'You are signing quickly. Please try again in 30 seconds. Your text is kept.'],
+    [503, 'The guestbook cannot save entries right now. Please try again in 30 seconds. Your text is kept.'],
+  ])('explains a %i politely with when to retry, keeps the text, and retries with the same key', async (status, text) => {
+    const { api, onPosted, user, name, message, submit } = setup();
+    await user.type(name, 'Ada');
+    await user.type(message, 'Hello');
+    await user.click(submit);
+    api.requests[0]!.respond(status, { status }, { 'Retry-After': '30' });
+    expect(await screen.findByRole('alert')).toHaveTextContent(text);
+    expect(name).toHaveValue('Ada');
+    expect(message).toHaveValue('Hello');
+    expect(onPosted).not.toHaveBeenCalled();
+
+    await user.click(submit);
+    const key = (request: number) => new Headers(api.requests[request]!.init.headers).get('Idempotency-Key');
+    expect(key(1)).toBe(key(0));
+    expect(key(0)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('says when the guestbook cannot be reached, keeping the text', async () => {
+    const { api, user, name, message, submit } = setup();
+    await user.type(name, 'Ada');
+    await user.type(message, 'Hello');
+    await user.click(submit);
+    api.requests[0]!.fail();
+    expect(await screen.findByRole('alert')).toHaveTextContent(/could not be reached/);
+    expect(message).toHaveValue('Hello');
+  });
+
+  it('uses a new idempotency key once the text changes', async () => {
+    const { api, user, name, message, submit } = setup();
+    await user.type(name, 'Ada');
+    await user.type(message, 'Hello');
+    await user.click(submit);
+    api.requests[0]!.fail();
+    await screen.findByRole('alert');
+    await user.type(message, '!');
+    await user.click(submit);
+    const key = (request: number) => new Headers(api.requests[request]!.init.headers).get('Idempotency-Key');
+    expect(key(1)).not.toBe(key(0));
+  });
+
+  it('speaks Chinese', async () => {
+    const { user, submit } = setup('zh-CN');
+    expect(screen.getByRole('heading', { name: '签名留言' })).toBeInTheDocument();
+    await user.click(submit);
+    expect(screen.getByText('请填写你的姓名。')).toBeInTheDocument();
+    expect(screen.getByText('请写下你的留言。')).toBeInTheDocument();
+  });
+});
