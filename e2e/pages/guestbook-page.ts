@@ -5,17 +5,26 @@ export class GuestbookPage {
   readonly name: Locator;
   readonly message: Locator;
   readonly submit: Locator;
+  readonly list: Locator;
   readonly entries: Locator;
+  readonly showOlder: Locator;
+  readonly status: Locator;
 
-  constructor(readonly page: Page) {
-    this.name = page.getByLabel('Name');
-    this.message = page.getByLabel('Message');
-    this.submit = page.getByRole('button', { name: 'Sign' });
-    this.entries = page.getByRole('list', { name: /entries/i }).getByRole('listitem');
+  constructor(
+    readonly page: Page,
+    readonly words = { name: 'Name', message: 'Message', sign: 'Sign', list: 'Entries, newest first', older: 'Show older entries' },
+  ) {
+    this.name = page.getByRole('textbox', { name: words.name });
+    this.message = page.getByRole('textbox', { name: words.message });
+    this.submit = page.getByRole('button', { name: words.sign, exact: true });
+    this.list = page.getByRole('list', { name: words.list });
+    this.entries = this.list.getByRole('listitem');
+    this.showOlder = page.getByRole('link', { name: words.older });
+    this.status = page.getByRole('status');
   }
 
-  async goto(): Promise<void> {
-    await this.page.goto('/');
+  async goto(path = '/'): Promise<void> {
+    await this.page.goto(path);
   }
 
   async sign(name: string, message: string): Promise<void> {
@@ -24,14 +33,22 @@ export class GuestbookPage {
     await this.submit.click();
   }
 
-  entry(text: string): Locator {
-    return this.entries.filter({ hasText: text });
+  entry(message: string): Locator {
+    return this.entries.filter({ has: this.page.locator('.entry-message', { hasText: message }) });
   }
 
   async expectEntry(name: string, message: string): Promise<void> {
     const entry = this.entry(message);
     await expect(entry).toHaveCount(1);
-    await expect(entry.locator('.entry-name')).toHaveText(name);
+    await expect(entry.getByRole('heading')).toHaveText(name);
     await expect(entry.locator('.entry-message')).toHaveText(message);
+  }
+
+  /** The messages shown, in order, of the entries whose name is `name`. */
+  async messagesBy(name: string): Promise<string[]> {
+    return this.entries
+      .filter({ has: this.page.getByRole('heading', { name, exact: true }) })
+      .locator('.entry-message')
+      .allTextContents();
   }
 }
