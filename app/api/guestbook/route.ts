@@ -1,13 +1,14 @@
 import { addEntry, listEntries } from '@/lib/guestbook/store';
 import { fieldRules, ListQuerySchema, NewEntrySchema } from '@/lib/guestbook/schema';
 import { readBody } from '@/lib/http/body';
+import { conditionalJson } from '@/lib/http/etag';
 import { methodNotAllowed, route } from '@/lib/http/route';
 import { parseInput } from '@/lib/http/validate';
 import { formResultUrl } from '@/lib/guestbook/form-result';
 
 export const GET = route(async (request) => {
   const query = parseInput(ListQuerySchema, Object.fromEntries(new URL(request.url).searchParams), 'invalid_query');
-  return Response.json(await listEntries(query));
+  return conditionalJson(request, await listEntries(query));
 });
 
 export const POST = route(async (request) => {
