@@ -34,12 +34,17 @@ function options(config: Config, role: Role): RedisOptions {
   return base;
 }
 
-function create(role: Role): Redis {
+/**
+ * A connection with the process's options; `overrides` serve a connection of its own, such as the
+ * live feed's blocking read, which must not hold up the shared clients.
+ */
+export function createRedisClient(role: Role, overrides: RedisOptions = {}): Redis {
   const config = getConfig();
+  const settings = { ...options(config, role), ...overrides };
   const client =
     config.redis.mode === 'sentinel'
-      ? new Redis(options(config, role))
-      : new Redis(role === 'master' ? config.redis.masterUrl : config.redis.replicaUrl, options(config, role));
+      ? new Redis(settings)
+      : new Redis(role === 'master' ? config.redis.masterUrl : config.redis.replicaUrl, settings);
   // Without a listener ioredis prints every failed reconnect; one line per state change is enough.
   client.on('error', (error) => logger.debug({ role, err: error }, 'redis connection error'));
   client.on('ready', () => logger.info({ role }, 'redis ready'));
@@ -51,7 +56,7 @@ const store = globalThis as typeof globalThis & { guestbookRedis?: Partial<Recor
 
 export function redisClient(role: Role): Redis {
   const clients = (store.guestbookRedis ??= {});
-  return (clients[role] ??= create(role));
+  return (clients[role] ??= createRedisClient(role));
 }
 
 /** Closes both clients (graceful shutdown, tests). */

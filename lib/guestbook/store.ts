@@ -13,12 +13,12 @@ import type { Entry, EntryPage, NewEntry } from './schema';
 
 export const STREAM_KEY = 'guestbook:entries';
 
-type StreamRecord = [id: string, fields: string[]];
+export type StreamRecord = [id: string, fields: string[]];
 
 // The id's first part is the master's clock in milliseconds when it appended the entry.
 const createdAt = (id: string) => new Date(Number(id.slice(0, id.indexOf('-')))).toISOString();
 
-function toEntry([id, fields]: StreamRecord): Entry {
+export function toEntry([id, fields]: StreamRecord): Entry {
   const field = (key: string) => fields[fields.indexOf(key) + 1] ?? '';
   return { id, name: field('name'), message: field('message'), createdAt: createdAt(id) };
 }
