@@ -32,7 +32,7 @@ async function readPage(cursor: string | undefined, posted: string | undefined):
 export default async function HomePage({ searchParams }: PageProps<'/'>) {
   await connection();
   const query = await searchParams;
-  const { posted, invalid } = readFormResult(query);
+  const { posted, invalid, retry } = readFormResult(query);
   const cursor = first(query.cursor);
   const [page, t] = await Promise.all([readPage(cursor, posted), getTranslations()]);
 
@@ -49,7 +49,7 @@ export default async function HomePage({ searchParams }: PageProps<'/'>) {
       </header>
       <main>
         {page ? (
-          <Guestbook entries={page.entries} nextCursor={page.nextCursor} isOlderPage={Boolean(cursor)} initialInvalid={invalid} />
+          <Guestbook entries={page.entries} nextCursor={page.nextCursor} isOlderPage={Boolean(cursor)} initialInvalid={invalid} initialRetry={retry} />
         ) : (
           <p role="alert" className="notice notice-error">
             {t('Entries.unavailable')}

@@ -47,6 +47,8 @@ const EnvSchema = z
     REDIS_SENTINELS: optional(sentinelList),
     REDIS_SENTINEL_MASTER: optional(z.string()),
     REDIS_TIMEOUT_MS: optional(wholeNumber('a number of milliseconds, e.g. 500').pipe(z.number().min(50, 'must be at least 50 (milliseconds)'))),
+    REDIS_REPLICA_MAX_LINK_DOWN_MS: optional(wholeNumber('a number of milliseconds, e.g. 5000')),
+    REDIS_WRITE_ACKS: optional(wholeNumber('the number of replicas that must hold an entry before it is acknowledged, e.g. 1')),
     RATE_LIMIT_WRITES_PER_MINUTE: optional(wholeNumber('a whole number of posts (0 turns the limit off)')),
     TRUST_PROXY: optional(wholeNumber('the number of proxy hops to trust (0 trusts none)')),
     GUESTBOOK_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters, or unset to turn moderation off')),
@@ -75,6 +77,10 @@ export interface Config {
   redis: RedisTopology;
   /** Bounds every connect and every command, so a dead Redis answers 503 instead of hanging. */
   redisTimeoutMs: number;
+  /** A replica whose link to its master has been down longer than this is not trusted for reads. */
+  replicaMaxLinkDownMs: number;
+  /** Replicas that must confirm an entry (WAIT) before it is acknowledged with 201. */
+  writeAcks: number;
   rateLimitWritesPerMinute: number;
   trustProxyHops: number;
   adminToken?: string;
@@ -135,6 +141,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   return {
     redis: topology(env),
     redisTimeoutMs: env.REDIS_TIMEOUT_MS ?? 500,
+    replicaMaxLinkDownMs: env.REDIS_REPLICA_MAX_LINK_DOWN_MS ?? 5000,
+    // A failover promotes a replica: only an entry that a replica holds is sure to survive one.
+    writeAcks: env.REDIS_WRITE_ACKS ?? (env.REDIS_SENTINELS ? 1 : 0),
     rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE ?? 10,
     trustProxyHops: env.TRUST_PROXY ?? 0,
     adminToken: env.GUESTBOOK_ADMIN_TOKEN,

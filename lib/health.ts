@@ -1,33 +1,45 @@
 import 'server-only';
+import { getConfig } from './config';
 import { redisClient, type Role } from './redis';
+import { judgeReplica } from './replica-health';
 
 /**
- * What readyz reports: whether each role answers, and for the replica whether it is linked to its
- * master. The guestbook can serve reads while either answers.
+ * What readyz reports: whether each role answers, the replica's link to its master, and where reads
+ * go now. The guestbook is ready while either server answers reads.
  */
 
-export interface NodeHealth {
+interface NodeHealth {
   status: 'up' | 'down';
   role?: string;
   masterLink?: 'up' | 'down';
 }
 
-function field(info: string, name: string): string | undefined {
-  return info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
-}
+const field = (info: string, name: string) => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
 
-async function probe(role: Role): Promise<NodeHealth> {
+async function replication(role: Role): Promise<string | null> {
   try {
-    const info = await redisClient(role).info('replication');
-    const serverRole = field(info, 'role');
-    const link = field(info, 'master_link_status');
-    return { status: 'up', role: serverRole, ...(link && { masterLink: link === 'up' ? 'up' : 'down' }) };
+    return await redisClient(role).info('replication');
   } catch {
-    return { status: 'down' };
+    return null;
   }
 }
 
+function describe(info: string | null): NodeHealth {
+  if (info === null) return { status: 'down' };
+  const link = field(info, 'master_link_status');
+  return { status: 'up', role: field(info, 'role'), ...(link && { masterLink: link === 'up' ? 'up' : 'down' }) };
+}
+
 export async function readiness() {
-  const [master, replica] = await Promise.all([probe('master'), probe('replica')]);
-  return { ready: master.status === 'up' || replica.status === 'up', master, replica };
+  const [masterInfo, replicaInfo] = await Promise.all([replication('master'), replication('replica')]);
+  const master = describe(masterInfo);
+  const replica = describe(replicaInfo);
+  const trust = replicaInfo === null ? null : judgeReplica(replicaInfo, getConfig().replicaMaxLinkDownMs);
+  const readsFrom = trust?.trusted || master.status === 'down' ? (replica.status === 'up' ? 'replica' : 'none') : 'master';
+  return {
+    ready: readsFrom !== 'none',
+    readsFrom,
+    master,
+    replica: { ...replica, ...(trust && { trusted: trust.trusted }), ...(trust?.linkDownSeconds !== undefined && { linkDownSeconds: trust.linkDownSeconds }) },
+  };
 }

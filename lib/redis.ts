@@ -3,6 +3,7 @@ import Redis, { ReplyError, type RedisOptions } from 'ioredis';
 import { getConfig, type Config } from './config';
 import { logger } from './log';
 import { AppError } from './http/problem';
+import { ReplicaMonitor, type ReplicaHealth } from './replica-health';
 
 /**
  * The two Redis clients of the process: every write goes to the master, every read to a replica.
@@ -52,18 +53,30 @@ export function createRedisClient(role: Role, overrides: RedisOptions = {}): Red
   return client;
 }
 
-const store = globalThis as typeof globalThis & { guestbookRedis?: Partial<Record<Role, Redis>> };
+interface Clients {
+  master?: Redis;
+  replica?: Redis;
+  monitor?: ReplicaMonitor;
+}
+
+const store = globalThis as typeof globalThis & { guestbookRedis?: Clients };
+const clients = () => (store.guestbookRedis ??= {});
 
 export function redisClient(role: Role): Redis {
-  const clients = (store.guestbookRedis ??= {});
-  return (clients[role] ??= createRedisClient(role));
+  return (clients()[role] ??= createRedisClient(role));
+}
+
+/** Whether the replica may serve reads now (see lib/replica-health.ts). */
+export function replicaMonitor(): ReplicaMonitor {
+  return (clients().monitor ??= new ReplicaMonitor(redisClient('replica'), getConfig().replicaMaxLinkDownMs));
 }
 
 /** Closes both clients (graceful shutdown, tests). */
 export async function closeRedis(): Promise<void> {
-  const clients = Object.values(store.guestbookRedis ?? {});
+  const { master, replica, monitor } = clients();
   store.guestbookRedis = undefined;
-  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  monitor?.stop();
+  await Promise.all([master, replica].filter((client) => client !== undefined).map((client) => client.quit().catch(() => client.disconnect())));
 }
 
 /** True for an error that says the server is unreachable or not ready, as opposed to a wrong command. */
@@ -72,7 +85,7 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof Error;
 }
 
-const unavailable = (role: Role, cause: unknown) =>
+export const storageUnavailable = (role: Role, cause: unknown) =>
   new AppError('storage_unavailable', `The guestbook's storage (${role}) is not answering; try again shortly.`, {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     cause,
@@ -80,7 +93,7 @@ const unavailable = (role: Role, cause: unknown) =>
 
 // A client that is waiting to reconnect would only queue the command: fail at once instead.
 function assertConnectable(client: Redis, role: Role): void {
-  if (client.status === 'reconnecting' || client.status === 'end') throw unavailable(role, new Error(`status ${client.status}`));
+  if (client.status === 'reconnecting' || client.status === 'end') throw storageUnavailable(role, new Error(`status ${client.status}`));
 }
 
 async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promise<T> {
@@ -90,7 +103,7 @@ async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promi
     return await command(client);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw isUnavailable(error) ? unavailable(role, error) : error;
+    throw isUnavailable(error) ? storageUnavailable(role, error) : error;
   }
 }
 
@@ -99,13 +112,24 @@ export function onMaster<T>(command: (client: Redis) => Promise<T>): Promise<T> 
   return run('master', command);
 }
 
-/** Runs a read on a replica, and on the master when the replica does not answer. */
+const isUnavailableError = (error: unknown): error is AppError =>
+  error instanceof AppError && error.code === 'storage_unavailable';
+
+/**
+ * Runs a read on the replica while it is trusted, else on the master; when the first choice does not
+ * answer, on the other one. A read fails only when neither answers.
+ */
 export async function onReplica<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+  const monitor = replicaMonitor();
+  const order: Role[] = monitor.current().trusted ? ['replica', 'master'] : ['master', 'replica'];
   try {
-    return await run('replica', command);
+    return await run(order[0]!, command);
   } catch (error) {
-    if (!(error instanceof AppError && error.code === 'storage_unavailable')) throw error;
-    logger.warn({ err: error.cause }, 'replica unavailable; reading from the master');
-    return run('master', command);
+    if (!isUnavailableError(error)) throw error;
+    if (order[0] === 'replica') monitor.markUnreachable();
+    logger.warn({ err: error.cause, from: order[0] }, `read failed on the ${order[0]}; reading from the ${order[1]}`);
+    return run(order[1]!, command);
   }
 }
+
+export type { ReplicaHealth };

@@ -1,10 +1,12 @@
 import { ConfigError, getConfig } from './config';
+import { installPeerAddress } from './http/client-address';
 import { redisClient } from './redis';
 
 /**
  * Start-up of a server process: the configuration is checked before the first request, so a wrong
- * value stops the process with a message that names the variable; then both Redis clients connect,
- * so the first request does not pay for the handshakes.
+ * value stops the process with a message that names the variable; the client address of every
+ * request is made trustworthy (lib/http/client-address.ts); then both Redis clients connect, so the
+ * first request does not pay for the handshakes.
  */
 export function startServer(): void {
   try {
@@ -15,6 +17,7 @@ export function startServer(): void {
     console.error(error.message);
     process.exit(1);
   }
+  installPeerAddress();
   redisClient('master');
   redisClient('replica');
 }

@@ -5,11 +5,12 @@ import { useTranslations } from 'next-intl';
 import { useState, type MouseEvent } from 'react';
 import { fetchOlder } from '@/lib/guestbook/api-client';
 import { compareEntryIds, mergeNewestFirst } from '@/lib/guestbook/entry-id';
-import type { FieldRules } from '@/lib/guestbook/form-result';
+import type { FieldRules, RetryReason } from '@/lib/guestbook/form-result';
 import { rememberOwnEntry } from '@/lib/guestbook/own-entries';
 import type { Entry } from '@/lib/guestbook/schema';
 import { EntryList } from './entry-list';
 import { SignForm } from './sign-form';
+import { useLiveEntries } from './use-live-entries';
 import { useOwnEntries } from './use-own-entries';
 
 export interface GuestbookProps {
@@ -18,6 +19,7 @@ export interface GuestbookProps {
   /** True when this page is an older page (reached without JavaScript). */
   isOlderPage?: boolean;
   initialInvalid?: FieldRules;
+  initialRetry?: { reason: RetryReason; seconds: number };
 }
 
 type OlderState = 'idle' | 'loading' | 'failed';
@@ -26,10 +28,13 @@ type OlderState = 'idle' | 'loading' | 'failed';
  * The form and the list, sharing one state: entries the visitor posts go to the top at once and
  * stay there, whatever a replica answers later; older pages are appended by cursor.
  */
-export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlderPage = false, initialInvalid }: GuestbookProps) {
+export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlderPage = false, initialInvalid, initialRetry }: GuestbookProps) {
   const t = useTranslations('Entries');
   const [entries, setEntries] = useState(initial);
   const own = useOwnEntries();
+  // Live updates resume after the newest entry that the server rendered; an older page has none.
+  const [since] = useState(() => (isOlderPage ? null : (initial[0]?.id ?? '0-0')));
+  const live = useLiveEntries(since);
   const [cursor, setCursor] = useState(initialCursor);
   const [older, setOlder] = useState<OlderState>('idle');
 
@@ -50,11 +55,13 @@ export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlder
   // Own posts (kept across a reload, which a lagging replica may serve) go above the newest page.
   const oldestShown = entries.at(-1)?.id;
   const shownOwn = isOlderPage ? [] : own.filter((entry) => !oldestShown || compareEntryIds(entry.id, oldestShown) > 0);
-  const shown = mergeNewestFirst(shownOwn, entries);
+  const shown = mergeNewestFirst(shownOwn, live, entries);
+  const ownIds = new Set(own.map((entry) => entry.id));
+  const newIds = new Set(live.filter((entry) => !ownIds.has(entry.id)).map((entry) => entry.id));
 
   return (
     <>
-      <SignForm onPosted={(entry) => rememberOwnEntry(entry)} initialInvalid={initialInvalid} />
+      <SignForm onPosted={(entry) => rememberOwnEntry(entry)} initialInvalid={initialInvalid} initialRetry={initialRetry} />
       <section aria-labelledby="entries-heading">
         <h2 id="entries-heading">{t('heading')}</h2>
         {isOlderPage && (
@@ -62,7 +69,10 @@ export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlder
             <Link href="/">{t('backToNewest')}</Link>
           </p>
         )}
-        <EntryList entries={shown} ownIds={new Set(own.map((entry) => entry.id))} />
+        <div className="visually-hidden" aria-live="polite">
+          {newIds.size > 0 && t('newEntries', { count: newIds.size })}
+        </div>
+        <EntryList entries={shown} ownIds={ownIds} newIds={newIds} />
         <div className="older" aria-live="polite">
           {cursor ? (
             <a className="button-secondary" href={`/?cursor=${encodeURIComponent(cursor)}`} onClick={showOlder} aria-disabled={older === 'loading'}>

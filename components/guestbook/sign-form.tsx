@@ -3,7 +3,8 @@
 import { useTranslations } from 'next-intl';
 import { useRef, useState, type FormEvent } from 'react';
 import { postEntry, type PostResult } from '@/lib/guestbook/api-client';
-import { fieldRules, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
+import type { RetryReason } from '@/lib/guestbook/form-result';
+import { fieldRules, HONEYPOT_FIELD, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
 import { codePointLength, normalizeText } from '@/lib/guestbook/text';
 
 type Values = Record<Field, string>;
@@ -20,6 +21,8 @@ export interface SignFormProps {
   onPosted: (entry: Entry) => void;
   /** The rules that the server found broken after a post without JavaScript. */
   initialInvalid?: Partial<Record<Field, Rule>>;
+  /** Why the server could not take a post without JavaScript, and when to try again. */
+  initialRetry?: { reason: RetryReason; seconds: number };
 }
 
 /**
@@ -27,7 +30,7 @@ export interface SignFormProps {
  * server's own schema before sending, posted once (one idempotency key per entry), and kept intact
  * whenever the guestbook cannot take it.
  */
-export function SignForm({ onPosted, initialInvalid = {} }: SignFormProps) {
+export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFormProps) {
   const t = useTranslations('Form');
   const [values, setValues] = useState<Values>({ name: '', message: '' });
   const ruleMessage = (field: Field, rule: Rule) => t(RULE_MESSAGES[field][rule], { max: LIMITS[field] });
@@ -35,7 +38,9 @@ export function SignForm({ onPosted, initialInvalid = {} }: SignFormProps) {
     Object.fromEntries(Object.entries(rules).map(([field, rule]) => [field, ruleMessage(field as Field, rule)]));
   const [errors, setErrors] = useState<FieldErrors>(() => messagesFor(initialInvalid));
   const [pending, setPending] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
+  const [notice, setNotice] = useState<Notice>(() =>
+    initialRetry ? { tone: 'error', text: t(initialRetry.reason, { seconds: initialRetry.seconds }) } : null,
+  );
   // Reused until the entry is accepted, so a retry after an error can never post it twice.
   const idempotencyKey = useRef<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -84,8 +89,10 @@ export function SignForm({ onPosted, initialInvalid = {} }: SignFormProps) {
     setErrors({});
     setPending(true);
     idempotencyKey.current ??= crypto.randomUUID();
+    // A script that filled the honeypot gets it sent along, and the server refuses the entry.
+    const trap = new FormData(event.currentTarget).get(HONEYPOT_FIELD);
     try {
-      handle(await postEntry(parsed.data, idempotencyKey.current));
+      handle(await postEntry({ ...parsed.data, ...(trap && { [HONEYPOT_FIELD]: String(trap) }) }, idempotencyKey.current));
     } finally {
       setPending(false);
     }
@@ -138,6 +145,11 @@ export function SignForm({ onPosted, initialInvalid = {} }: SignFormProps) {
       <h2 id="sign-heading">{t('heading')}</h2>
       {field('name', t('name'), false)}
       {field('message', t('message'), true)}
+      {/* The honeypot: hidden from people and assistive technology, filled in by naive bots. */}
+      <div className="honeypot" aria-hidden="true">
+        <label htmlFor={HONEYPOT_FIELD}>Website</label>
+        <input id={HONEYPOT_FIELD} name={HONEYPOT_FIELD} type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
+      </div>
       <div className="form-actions">
         <button type="submit" disabled={pending}>
           {pending ? t('pending') : t('submit')}

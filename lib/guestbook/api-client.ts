@@ -17,7 +17,7 @@ function retryAfterSeconds(response: Response): number {
   return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : DEFAULT_RETRY_SECONDS;
 }
 
-export async function postEntry(input: NewEntry, idempotencyKey: string): Promise<PostResult> {
+export async function postEntry(input: NewEntry & Record<string, string>, idempotencyKey: string): Promise<PostResult> {
   let response: Response;
   try {
     response = await fetch('/api/guestbook', {

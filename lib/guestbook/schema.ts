@@ -27,6 +27,17 @@ const text = (field: Field, multiline: boolean) =>
       maxLength: LIMITS[field],
     });
 
+/**
+ * A field that people never see and bots fill in; an entry that comes with it is refused. Its name
+ * is one that form-filling bots look for.
+ */
+export const HONEYPOT_FIELD = 'website';
+
+export function hasHoneypot(body: unknown): boolean {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[HONEYPOT_FIELD] : undefined;
+  return typeof value === 'string' ? value.trim() !== '' : value !== undefined && value !== null;
+}
+
 export const NewEntrySchema = z
   .object({
     name: text('name', false),

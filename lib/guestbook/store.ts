@@ -1,8 +1,10 @@
 import 'server-only';
+import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import { onMaster, onReplica } from '@/lib/redis';
-import { decodeCursor, encodeCursor } from './cursor';
+import { getConfig } from '@/lib/config';
 import { AppError } from '@/lib/http/problem';
+import { onMaster, onReplica, storageUnavailable } from '@/lib/redis';
+import { decodeCursor, encodeCursor } from './cursor';
 import type { Entry, EntryPage, NewEntry } from './schema';
 
 /**
@@ -12,6 +14,8 @@ import type { Entry, EntryPage, NewEntry } from './schema';
  */
 
 export const STREAM_KEY = 'guestbook:entries';
+const IDEMPOTENCY_PREFIX = 'guestbook:idempotency:';
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 export type StreamRecord = [id: string, fields: string[]];
 
@@ -23,10 +27,73 @@ export function toEntry([id, fields]: StreamRecord): Entry {
   return { id, name: field('name'), message: field('message'), createdAt: createdAt(id) };
 }
 
-export async function addEntry({ name, message }: NewEntry): Promise<Entry> {
-  const id = await onMaster((master) => master.xadd(STREAM_KEY, '*', 'name', name, 'message', message));
-  if (!id) throw new Error('XADD returned no id');
-  return { id, name, message, createdAt: createdAt(id) };
+/**
+ * Appends unless the idempotency key was seen: then it answers with the entry that the key made, or
+ * with a conflict when the key came with another entry. One script, so two retries racing each other
+ * still make one entry.
+ */
+const IDEMPOTENT_APPEND = `
+local stored = redis.call('GET', KEYS[2])
+if stored then
+  local fingerprint, id = string.match(stored, '^(%S+) (%S+)$')
+  if fingerprint ~= ARGV[3] then return {'conflict', id} end
+  return {'replay', id, redis.call('XRANGE', KEYS[1], id, id)}
+end
+local id = redis.call('XADD', KEYS[1], '*', 'name', ARGV[1], 'message', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3] .. ' ' .. id, 'EX', ARGV[4])
+return {'created', id}
+`;
+
+type AppendReply = ['created', string] | ['replay', string, StreamRecord[]] | ['conflict', string];
+
+interface IdempotentRedis extends Redis {
+  guestbookAppend(stream: string, key: string, name: string, message: string, fingerprint: string, ttl: number): Promise<AppendReply>;
+}
+
+function withAppendScript(master: Redis): IdempotentRedis {
+  if (!('guestbookAppend' in master)) master.defineCommand('guestbookAppend', { numberOfKeys: 2, lua: IDEMPOTENT_APPEND });
+  return master as IdempotentRedis;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+async function append(master: Redis, { name, message }: NewEntry, idempotencyKey?: string): Promise<{ entry: Entry; replayed: boolean }> {
+  if (idempotencyKey === undefined) {
+    const id = (await master.xadd(STREAM_KEY, '*', 'name', name, 'message', message))!;
+    return { entry: { id, name, message, createdAt: createdAt(id) }, replayed: false };
+  }
+  const key = IDEMPOTENCY_PREFIX + sha256(idempotencyKey);
+  const fingerprint = sha256(JSON.stringify([name, message]));
+  const reply = await withAppendScript(master).guestbookAppend(STREAM_KEY, key, name, message, fingerprint, IDEMPOTENCY_TTL_SECONDS);
+  if (reply[0] === 'created') return { entry: { id: reply[1], name, message, createdAt: createdAt(reply[1]) }, replayed: false };
+  if (reply[0] === 'conflict') {
+    throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different entry; use a new key for a new entry.');
+  }
+  const [record] = reply[2];
+  if (!record) throw new AppError('not_found', 'The entry posted with this Idempotency-Key has since been removed.');
+  return { entry: toEntry(record), replayed: true };
+}
+
+/**
+ * When writes must be on replicas before they count (REDIS_WRITE_ACKS), a write that no replica
+ * confirmed in time is not acknowledged: the client retries, with its Idempotency-Key, and gets the
+ * same entry once it is safe.
+ */
+async function awaitReplicas(master: Redis): Promise<void> {
+  const { writeAcks, redisTimeoutMs } = getConfig();
+  if (writeAcks === 0) return;
+  const acknowledged = await master.wait(writeAcks, Math.floor(redisTimeoutMs / 2));
+  if (acknowledged < writeAcks) {
+    throw storageUnavailable('master', new Error(`WAIT: ${acknowledged} of ${writeAcks} replicas confirmed the write`));
+  }
+}
+
+export async function addEntry(input: NewEntry, idempotencyKey?: string): Promise<{ entry: Entry; replayed: boolean }> {
+  return onMaster(async (master) => {
+    const result = await append(master, input, idempotencyKey);
+    await awaitReplicas(master);
+    return result;
+  });
 }
 
 /** A page of entries, newest first, after the entry that the cursor names. */
@@ -56,4 +123,9 @@ export async function getEntry(id: string): Promise<Entry | null> {
   if (record) return toEntry(record);
   const [fromMaster] = await onMaster(fetch);
   return fromMaster ? toEntry(fromMaster) : null;
+}
+
+/** Removes an entry (moderation); false when there was none. */
+export async function deleteEntry(id: string): Promise<boolean> {
+  return (await onMaster((master) => master.xdel(STREAM_KEY, id))) === 1;
 }

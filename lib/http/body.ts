@@ -15,7 +15,9 @@ export interface ParsedBody {
 
 const tooLarge = () => new AppError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
 
-function kindOf(contentType: string | null): BodyKind {
+/** What the request's Content-Type says the body is; throws the 415 for anything else. */
+export function bodyKind(request: Request): BodyKind {
+  const contentType = request.headers.get('content-type');
   const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
   if (mediaType === 'application/json' || /^application\/[\w.+-]+\+json$/.test(mediaType)) return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
@@ -65,7 +67,7 @@ function parse(kind: BodyKind, text: string): unknown {
 }
 
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<ParsedBody> {
-  const kind = kindOf(request.headers.get('content-type'));
+  const kind = bodyKind(request);
   const text = decode(await readLimited(request, limit));
   return { kind, value: parse(kind, text) };
 }

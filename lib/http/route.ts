@@ -13,15 +13,17 @@ export function route<Context>(handler: (request: Request, context: Context) => 
   };
 }
 
+/** The 405 for a method that a route does not serve (now), with the Allow header. */
+export function methodNotAllowedError(allowed: string[], detail: string): AppError {
+  return new AppError('method_not_allowed', detail, { headers: { Allow: [...allowed, 'HEAD', 'OPTIONS'].join(', ') } });
+}
+
 /**
  * The handler for the methods a route does not serve: a problem+json 405 with the Allow header,
  * where Next.js alone would answer an empty 405. A route exports it under each such method.
  */
 export function methodNotAllowed(allowed: string[]) {
-  const allow = [...allowed, 'HEAD', 'OPTIONS'].join(', ');
   return route((request) => {
-    throw new AppError('method_not_allowed', `${request.method} is not supported here; use ${allowed.join(' or ')}.`, {
-      headers: { Allow: allow },
-    });
+    throw methodNotAllowedError(allowed, `${request.method} is not supported here; use ${allowed.join(' or ')}.`);
   });
 }

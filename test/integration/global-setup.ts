@@ -7,7 +7,8 @@ import { ensureSystemPackages, REDIS } from '../../scripts/system-packages';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    redis: { masterUrl: string; replicaUrl: string; dir: string; password: string };
+    /** Administrator URLs (flush, statistics, faults) and the app user's URLs. */
+    redis: { masterUrl: string; replicaUrl: string; appMasterUrl: string; appReplicaUrl: string };
   }
 }
 
@@ -15,9 +16,13 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   ensureSystemPackages([REDIS]);
   const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-it-'));
-  const password = 'integration-test-password';
-  const pair = await startRedisPair({ dir, password });
-  project.provide('redis', { masterUrl: pair.master.url, replicaUrl: pair.replica.url, dir, password });
+  const pair = await startRedisPair({ dir, password: 'integration-admin', appPassword: 'integration-app' });
+  project.provide('redis', {
+    masterUrl: pair.master.url,
+    replicaUrl: pair.replica.url,
+    appMasterUrl: pair.master.appUrl,
+    appReplicaUrl: pair.replica.appUrl,
+  });
   return async () => {
     await pair.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -14,14 +14,14 @@ describe('the local stack', () => {
   });
 
   it('keeps every entry across a restart of master and replica', async () => {
-    pair = await startRedisPair({ dir, password: 'stack-test' });
+    pair = await startRedisPair({ dir, password: 'stack-test', appPassword: 'stack-app' });
     const ids: string[] = [];
     await withClient(pair.master.url, async (master) => {
       for (let i = 0; i < 50; i++) ids.push((await master.xadd('guestbook:entries', '*', 'name', 'n', 'message', `m${i}`))!);
     });
     await pair.stop();
 
-    pair = await startRedisPair({ dir, password: 'stack-test' });
+    pair = await startRedisPair({ dir, password: 'stack-test', appPassword: 'stack-app' });
     const fromMaster = await withClient(pair.master.url, (c) => c.xrange('guestbook:entries', '-', '+'));
     expect(fromMaster.map(([id]) => id)).toEqual(ids);
     const fromReplica = await withClient(pair.replica.url, (c) => c.xrange('guestbook:entries', '-', '+'));
@@ -29,7 +29,7 @@ describe('the local stack', () => {
   });
 
   it('requires the password', async () => {
-    pair = await startRedisPair({ dir, password: 'stack-test' });
+    pair = await startRedisPair({ dir, password: 'stack-test', appPassword: 'stack-app' });
     const anonymous = `redis://127.0.0.1:${pair.master.port}`;
     await expect(withClient(anonymous, (c) => c.get('x'))).rejects.toThrow(/NOAUTH/);
   });

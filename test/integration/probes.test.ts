@@ -14,8 +14,9 @@ describe('probes', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
+      readsFrom: 'replica',
       master: { status: 'up', role: 'master' },
-      replica: { status: 'up', role: 'slave', masterLink: 'up' },
+      replica: { status: 'up', role: 'slave', masterLink: 'up', trusted: true },
     });
   });
 });
