@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import Redis from 'ioredis';
+import { APP_USER, appUserArgs } from './redis-acl';
 
 /**
  * Real redis-server processes for the local stack and the tests: a master with an append-only file,
@@ -11,7 +12,10 @@ import Redis from 'ioredis';
 
 export interface RedisServer {
   port: number;
+  /** As the administrator (the default user): for tests and operations. */
   url: string;
+  /** As the app's restricted user (scripts/redis-acl.ts). */
+  appUrl: string;
   dir: string;
   process: ChildProcess;
   /** Stops the server: SIGTERM lets it flush its append-only file; SIGKILL is a crash. */
@@ -21,6 +25,7 @@ export interface RedisServer {
 export interface RedisServerOptions {
   dir: string;
   password: string;
+  appPassword: string;
   port?: number;
   replicaOf?: RedisServer;
   extraArgs?: string[];
@@ -85,7 +90,7 @@ function logTail(dir: string): string {
 }
 
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const { dir, password, replicaOf } = options;
+  const { dir, password, appPassword, replicaOf } = options;
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const args = [
@@ -96,8 +101,11 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     '--daemonize', 'no',
     '--requirepass', password,
     '--masterauth', password,
+    // Every acknowledged write is on disk before the reply: see docs/decisions/007-durability.md.
     '--appendonly', 'yes',
+    '--appendfsync', 'always',
     '--save', '',
+    ...appUserArgs(appPassword),
     '--repl-diskless-sync', 'yes',
     '--repl-diskless-sync-delay', '0',
     ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf.port)] : []),
@@ -106,6 +114,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const appUrl = `redis://${APP_USER}:${encodeURIComponent(appPassword)}@127.0.0.1:${port}`;
 
   try {
     await waitFor(`redis-server on port ${port}`, 10_000, async () => {
@@ -120,6 +129,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   return {
     port,
     url,
+    appUrl,
     dir,
     process: child,
     async stop(signal = 'SIGTERM') {
@@ -142,15 +152,20 @@ export interface RedisPair {
 }
 
 /** A master and one replica, returned once the replica's link to the master is up. */
-export async function startRedisPair({ dir, password }: { dir: string; password: string }): Promise<RedisPair> {
-  const master = await startRedisServer({ dir: path.join(dir, 'master'), password });
+export interface Credentials {
+  password: string;
+  appPassword: string;
+}
+
+export async function startRedisPair({ dir, ...credentials }: { dir: string } & Credentials): Promise<RedisPair> {
+  const master = await startRedisServer({ dir: path.join(dir, 'master'), ...credentials });
   let replica: RedisServer | undefined;
   const stop = async () => {
     await replica?.stop();
     await master.stop();
   };
   try {
-    replica = await startRedisServer({ dir: path.join(dir, 'replica'), password, replicaOf: master });
+    replica = await startRedisServer({ dir: path.join(dir, 'replica'), ...credentials, replicaOf: master });
     await waitForReplicaLink(replica.url);
     return { master, replica, stop };
   } catch (error) {

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startRedisPair, type RedisPair } from './redis-server';
+import { startRedisPair, type Credentials, type RedisPair } from './redis-server';
 import { ensureSystemPackages, REDIS } from './system-packages';
 
 /**
@@ -47,14 +47,15 @@ export function serverCommand(mode: 'start' | 'dev', port: string): [string, str
   return mode === 'start' ? [process.execPath, [path.join(STANDALONE, 'server.js')]] : [NEXT, ['dev', '--port', port]];
 }
 
-// Local Redis still requires a password; it is made once and kept beside the data.
-function localPassword(dir: string): string {
-  const file = path.join(dir, 'password');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+// Local Redis still requires passwords (administrator and app user); made once, kept beside the data.
+function localCredentials(dir: string): Credentials {
+  const file = path.join(dir, 'credentials.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
   mkdirSync(dir, { recursive: true });
-  const password = randomBytes(24).toString('base64url');
-  writeFileSync(file, password, { mode: 0o600 });
-  return password;
+  const secret = () => randomBytes(24).toString('base64url');
+  const credentials = { password: secret(), appPassword: secret() };
+  writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
 }
 
 const usesExternalRedis = (env: NodeJS.ProcessEnv) =>
@@ -70,9 +71,9 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   } else {
     ensureSystemPackages([REDIS], log);
     const dir = path.resolve(ROOT, env.GUESTBOOK_DATA_DIR ?? '.data', 'redis');
-    pair = await startRedisPair({ dir, password: localPassword(dir) });
-    env.REDIS_MASTER_URL = pair.master.url;
-    env.REDIS_REPLICA_URL = pair.replica.url;
+    pair = await startRedisPair({ dir, ...localCredentials(dir) });
+    env.REDIS_MASTER_URL = pair.master.appUrl;
+    env.REDIS_REPLICA_URL = pair.replica.appUrl;
     log(`redis master on 127.0.0.1:${pair.master.port}, replica on 127.0.0.1:${pair.replica.port} (linked), data in ${dir}`);
   }
 
