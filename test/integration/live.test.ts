@@ -155,11 +155,12 @@ describe('GET /api/guestbook/events', () => {
 describe('the live feed across Redis restarts', () => {
   it('survives a replica restart and a master restart, skipping and repeating nothing', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-live-'));
-    const password = 'live-test';
-    const pair = await startRedisPair({ dir, password });
+    // appPassword: for servers that also create the app's restricted user.
+    const credentials = { password: 'live-test', appPassword: 'live-test-app' };
+    const pair = await startRedisPair({ dir, ...credentials });
     let { master, replica } = pair;
     const restart = (server: RedisServer, replicaOf?: RedisServer) =>
-      startRedisServer({ dir: server.dir, password, port: server.port, replicaOf });
+      startRedisServer({ dir: server.dir, ...credentials, port: server.port, replicaOf });
     try {
       const feed = otherProcessFeed({ master: master.url, replica: replica.url });
       const received: string[] = [];
