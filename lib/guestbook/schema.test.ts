@@ -14,6 +14,9 @@ describe('normalizeText', () => {
     expect(normalizeText('a\u0000b\u001b[31mc\u007f\u0085d', { multiline: true })).toBe('ab[31mcd');
     expect(normalizeText('\u200Fשלום\u200E', { multiline: true })).toBe('\u200Fשלום\u200E');
   });
+  it('replaces a lone surrogate, which UTF-8 cannot carry', () => {
+    expect(normalizeText('a\uD800b', { multiline: true })).toBe('a\uFFFDb');
+  });
   it('turns tabs into spaces and trims', () => {
     expect(normalizeText('\t a\tb \n', { multiline: true })).toBe('a b');
   });

@@ -1,6 +1,7 @@
 /**
- * Text as people type it, made canonical before any rule counts it: Unicode NFC, Windows and old Mac
- * line breaks as \n, tabs as spaces, and no other control character (no NUL, no escape sequences).
+ * Text as people type it, made canonical before any rule counts it: well-formed Unicode in NFC,
+ * Windows and old Mac line breaks as \n, tabs as spaces, and no other control character (no NUL, no
+ * escape sequences).
  * Format characters such as the right-to-left marks are kept: RTL text needs them.
  */
 
@@ -8,7 +9,8 @@
 const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g;
 
 export function normalizeText(text: string, { multiline }: { multiline: boolean }): string {
-  const lines = text.normalize('NFC').replace(/\r\n?/g, '\n').replaceAll('\t', ' ');
+  // A lone surrogate (possible in JSON, never typed) cannot be stored as UTF-8: it becomes U+FFFD.
+  const lines = text.toWellFormed().normalize('NFC').replace(/\r\n?/g, '\n').replaceAll('\t', ' ');
   const single = multiline ? lines : lines.replaceAll('\n', ' ');
   return single.replace(CONTROL, '').trim();
 }

@@ -137,6 +137,12 @@ describe('error statuses', () => {
     expect(one.headers.get('allow')).toBe('GET, DELETE, HEAD, OPTIONS');
   });
 
+  it('405 for DELETE while moderation is off (no GUESTBOOK_ADMIN_TOKEN)', async () => {
+    const response = await call(single.DELETE, '/api/guestbook/1-0', { method: 'DELETE', headers: { Authorization: 'Bearer anything' } }, { id: '1-0' });
+    await expectProblem(response, 405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
   it('413 for a declared length over the limit, without reading the body', async () => {
     let pulled = 0;
     const body = new ReadableStream({
