@@ -38,6 +38,21 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        resolve: { alias },
+        test: { name: 'manifests', environment: 'node', include: ['test/manifests/**/*.test.ts'] },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'container',
+          environment: 'node',
+          include: ['test/container/**/*.test.ts'],
+          // Builds images and runs containers: minutes, not seconds, the first time on a machine.
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });
