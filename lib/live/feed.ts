@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { getConfig } from '@/lib/config';
 import { AppError } from '@/lib/http/problem';
 import { logger } from '@/lib/log';
-import { createRedisClient, type Role } from '@/lib/redis';
+import { createRedisClient, replicaMonitor, type Role } from '@/lib/redis';
 import { STREAM_KEY, toEntry, type StreamRecord } from '@/lib/guestbook/store';
 import type { Entry } from '@/lib/guestbook/schema';
 
@@ -25,10 +25,13 @@ export interface Subscription {
 export interface FeedOptions {
   /** A new connection of its own to the master or a replica. */
   connect: (role: Role) => Redis;
+  /** False while the replica is known to be stale (its link to the master down): read the master. */
+  replicaTrusted?: () => boolean;
   blockMs?: number;
 }
 
-const BLOCK_MS = 5_000;
+// Short enough that a replica that goes stale mid-read is left for the master within seconds.
+const BLOCK_MS = 2_000;
 const BATCH = 100;
 const MAX_BACKOFF_MS = 2_000;
 const EMPTY_STREAM_ID = '0-0';
@@ -68,7 +71,7 @@ class Reader {
   }
 
   private source(): Role {
-    return usable(this.client('replica')) ? 'replica' : 'master';
+    return usable(this.client('replica')) && this.options.replicaTrusted() ? 'replica' : 'master';
   }
 
   /** Runs a command on the replica, or on the master when the replica does not answer. */
@@ -115,7 +118,7 @@ export class LiveFeed {
   private readonly options: Required<FeedOptions>;
 
   constructor(options: FeedOptions) {
-    this.options = { blockMs: BLOCK_MS, ...options };
+    this.options = { blockMs: BLOCK_MS, replicaTrusted: () => true, ...options };
   }
 
   get subscriberCount(): number {
@@ -178,5 +181,5 @@ const store = globalThis as typeof globalThis & { guestbookLiveFeed?: LiveFeed }
 
 /** The process's one feed, kept on globalThis like the Redis clients. */
 export function liveFeed(): LiveFeed {
-  return (store.guestbookLiveFeed ??= new LiveFeed({ connect: connectLive }));
+  return (store.guestbookLiveFeed ??= new LiveFeed({ connect: connectLive, replicaTrusted: () => replicaMonitor().current().trusted }));
 }
