@@ -62,9 +62,17 @@ export function openApiDocument() {
         get: {
           summary: 'A page of entries, newest first',
           operationId: 'listEntries',
-          parameters: queryParameters,
+          parameters: [
+            ...queryParameters,
+            { name: 'If-None-Match', in: 'header', schema: { type: 'string' }, description: 'The ETag of a page already held.' },
+          ],
           responses: {
-            '200': { description: 'A page', content: { 'application/json': { schema: ref('EntryPage') } } },
+            '200': {
+              description: 'A page, with a weak ETag',
+              headers: { ETag: { schema: { type: 'string' } } },
+              content: { 'application/json': { schema: ref('EntryPage') } },
+            },
+            '304': { description: 'The page is the one that If-None-Match names' },
             '400': problem('Invalid limit or cursor', 'invalid_query'),
             '503': unavailable,
           },
@@ -101,6 +109,23 @@ export function openApiDocument() {
           responses: {
             '200': { description: 'The entry', content: { 'application/json': { schema: ref('Entry') } } },
             '404': problem('No such entry', 'not_found'),
+            '503': unavailable,
+          },
+        },
+      },
+      '/api/guestbook/events': {
+        get: {
+          summary: 'New entries as Server-Sent Events',
+          description:
+            'Each new entry is an `entry` event whose id is the entry id and whose data is the Entry as JSON; a comment every 15 s keeps proxies from closing the connection. With Last-Event-ID (or lastEventId) the stream first replays every entry after that id.',
+          operationId: 'followEntries',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', schema: ref('EntryId'), description: 'Resume after this entry (sent by EventSource on reconnect).' },
+            { name: 'lastEventId', in: 'query', schema: ref('EntryId'), description: 'The same, for clients that cannot send headers.' },
+          ],
+          responses: {
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '400': problem('Malformed Last-Event-ID or lastEventId', 'invalid_query'),
             '503': unavailable,
           },
         },
