@@ -39,7 +39,13 @@ export function resumePoint(request: Request): string | undefined {
 }
 
 const encoder = new TextEncoder();
-const entryEvent = (entry: Entry) => encoder.encode(`id: ${entry.id}\nevent: entry\ndata: ${JSON.stringify(entry)}\n\n`);
+// The feed hands the same entry object to every subscriber: encode it once, not once per subscriber.
+const encoded = new WeakMap<Entry, Uint8Array>();
+function entryEvent(entry: Entry): Uint8Array {
+  let bytes = encoded.get(entry);
+  if (!bytes) encoded.set(entry, (bytes = encoder.encode(`id: ${entry.id}\nevent: entry\ndata: ${JSON.stringify(entry)}\n\n`)));
+  return bytes;
+}
 
 class Channel {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
