@@ -1,0 +1,162 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONNECTIONS, type LatencyResult, type LoadResult } from './load';
+import type { SseResult } from './sse';
+
+/** The benchmark's results: a table and PASS/FAIL lines on stdout, and everything as JSON. */
+
+export interface Row {
+  key: string;
+  label: string;
+  kind: 'app' | 'bare';
+  /** The bare server's row that does the same Redis work: the floor for this row. */
+  floor?: string;
+  load: LoadResult;
+  /** The highest summed RSS of the app processes during the row. */
+  rssMaxMb?: number;
+}
+
+export interface Results {
+  startedAt: string;
+  /** Load averages at start and end: above ~0.5 at start, something else was using the cores. */
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  settings: Record<string, unknown>;
+  rows: Row[];
+  firstPageLatency: { entries: number; app: LatencyResult; bare: LatencyResult }[];
+  sse: SseResult;
+  rss: { restMb: number; underLoadMb: number; soakWarmMb: number; soakEndMb: number; soakSamplesMb: number[] };
+}
+
+// The classic PHP guestbook (Apache prefork, mod_php, both cores) reading 10 entries, on these machines.
+const PHP = { low: 4_000, high: 4_600, mid: 4_300 };
+const TARGET = { listVsHealthz: 0.9, p99Ms: 50, largeVsSmall: 1.2, sseP99Ms: 250, rssGrowth: 0.1 };
+
+const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const ratio = (value: number, base: number | undefined) => (base ? `${fixed(value / base, 2)}×` : '');
+const byKey = (rows: Row[], key: string) => rows.find((row) => row.key === key);
+
+export function table(rows: Row[]): string {
+  const healthz = byKey(rows, 'healthz')?.load.rps;
+  const header = ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err', '÷ healthz', '÷ bare', 'server CPU µs/req', 'load gen µs/req', 'RSS MiB'];
+  const lines = rows.map((row) => [
+    row.label,
+    fixed(row.load.rps),
+    fixed(row.load.p50Ms),
+    fixed(row.load.p99Ms),
+    String(row.load.non2xx + row.load.errors),
+    ratio(row.load.rps, healthz),
+    ratio(row.load.rps, row.floor ? byKey(rows, row.floor)?.load.rps : undefined),
+    fixed(row.load.serverCpuUs),
+    fixed(row.load.generatorCpuUs),
+    row.rssMaxMb === undefined ? '' : fixed(row.rssMaxMb),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...lines].map((cells) => cells[i]!.length)));
+  const format = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((width, i) => (i === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
+  return [format(header), rule, ...lines.map(format)].join('\n');
+}
+
+function latencyLines(results: Results): string[] {
+  return results.firstPageLatency.map(
+    ({ entries, app, bare }) =>
+      `first page, one request at a time, ${entries.toLocaleString('en')} entries: app p50 ${fixed(app.p50Ms, 2)} ms, p99 ${fixed(app.p99Ms, 2)} ms; ` +
+      `bare p50 ${fixed(bare.p50Ms, 2)} ms, p99 ${fixed(bare.p99Ms, 2)} ms (${app.count} requests)`,
+  );
+}
+
+function sseLine(sse: SseResult): string {
+  if (!sse.available) return `SSE: not available (${sse.reason})`;
+  return (
+    `SSE: ${sse.subscribers} subscribers on one process, ${sse.posts} posts: ${sse.delivered}/${sse.expected} events delivered; ` +
+    `201 → event p50 ${fixed(sse.p50Ms, 1)} ms, p99 ${fixed(sse.p99Ms, 1)} ms, max ${fixed(sse.maxMs, 1)} ms`
+  );
+}
+
+function phpLine(rows: Row[]): string {
+  const list = byKey(rows, 'list')?.load.rps ?? NaN;
+  return (
+    `list GET vs the classic PHP guestbook (${PHP.low.toLocaleString('en')}–${PHP.high.toLocaleString('en')} req/s with 10 entries, ` +
+    `midpoint ${PHP.mid.toLocaleString('en')}): ${fixed(list)} req/s = ${fixed(list / PHP.mid, 2)}× (${list >= PHP.mid ? '+' : ''}${fixed(list - PHP.mid)} req/s)`
+  );
+}
+
+export interface Target {
+  name: string;
+  verdict: 'PASS' | 'FAIL' | 'SKIP';
+  detail: string;
+}
+
+const verdict = (pass: boolean): Target['verdict'] => (pass ? 'PASS' : 'FAIL');
+
+function latencyTarget(results: Results): Target {
+  const [small, large] = results.firstPageLatency;
+  const growth = large && small ? large.app.p50Ms / small.app.p50Ms : NaN;
+  return {
+    name: `first page at ${large?.entries.toLocaleString('en')} entries within ${TARGET.largeVsSmall}× of at ${small?.entries}`,
+    verdict: verdict(growth <= TARGET.largeVsSmall),
+    detail: `p50 ${fixed(large?.app.p50Ms ?? NaN, 2)} ms vs ${fixed(small?.app.p50Ms ?? NaN, 2)} ms = ${fixed(growth, 2)}×`,
+  };
+}
+
+function sseTarget(sse: SseResult): Target {
+  const name = `SSE p99 < ${TARGET.sseP99Ms} ms, every event delivered`;
+  if (!sse.available) return { name, verdict: 'SKIP', detail: 'not available' };
+  const pass = sse.p99Ms < TARGET.sseP99Ms && sse.delivered === sse.expected;
+  return { name, verdict: verdict(pass), detail: `p99 ${fixed(sse.p99Ms, 1)} ms, ${sse.delivered}/${sse.expected} delivered` };
+}
+
+export function targets(results: Results): Target[] {
+  const { rows, rss } = results;
+  const list = byKey(rows, 'list')!.load.rps;
+  const healthz = byKey(rows, 'healthz')!.load.rps;
+  const growth = rss.soakEndMb / rss.soakWarmMb - 1;
+  return [
+    {
+      name: `list GET ≥ ${TARGET.listVsHealthz * 100}% of the do-nothing route's req/s`,
+      verdict: verdict(list >= TARGET.listVsHealthz * healthz),
+      detail: `${fixed(list)} vs ${fixed(healthz)} req/s = ${fixed((100 * list) / healthz)}%`,
+    },
+    ...rows
+      .filter((row) => row.kind === 'app')
+      .map((row) => ({
+        name: `p99 < ${TARGET.p99Ms} ms at ${CONNECTIONS} connections: ${row.label}`,
+        verdict: verdict(row.load.p99Ms < TARGET.p99Ms),
+        detail: `p99 ${fixed(row.load.p99Ms)} ms`,
+      })),
+    latencyTarget(results),
+    sseTarget(results.sse),
+    {
+      name: `RSS flat over the soak (growth ≤ ${TARGET.rssGrowth * 100}% after its first quarter)`,
+      verdict: verdict(growth <= TARGET.rssGrowth),
+      detail: `${fixed(rss.soakWarmMb)} → ${fixed(rss.soakEndMb)} MiB (${growth >= 0 ? '+' : ''}${fixed(100 * growth, 1)}%)`,
+    },
+  ];
+}
+
+const loads = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(' ');
+
+export function summary(results: Results): string {
+  const { rss, machine } = results;
+  return [
+    `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; load average ${loads(machine.loadAverageAtStart)} at start, ${loads(machine.loadAverageAtEnd)} at end`,
+    '',
+    table(results.rows),
+    '',
+    ...latencyLines(results),
+    sseLine(results.sse),
+    `app RSS (both processes): at rest ${fixed(rss.restMb)} MiB, under load up to ${fixed(rss.underLoadMb)} MiB, ` +
+      `soak ${fixed(rss.soakWarmMb)} MiB after its first quarter → ${fixed(rss.soakEndMb)} MiB at its end`,
+    phpLine(results.rows),
+    '',
+    ...targets(results).map((target) => `${target.verdict} ${target.name}: ${target.detail}`),
+  ].join('\n');
+}
+
+/** Writes the results beside the others in bench/results/ and returns the file's path. */
+export function save(results: Results): string {
+  const dir = path.resolve(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...results, targets: targets(results) }, null, 2)}\n`);
+  return file;
+}

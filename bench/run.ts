@@ -1,0 +1,185 @@
+import os from 'node:os';
+import { encodeCursor } from '../lib/guestbook/cursor';
+import { buildIfNeeded } from '../scripts/stack';
+import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
+import { CONNECTIONS, runLoad, sequentialLatency, uniqueEntryBody, type LatencyResult, type LoadRequest } from './load';
+import { summary, save, type Results, type Row } from './report';
+import { sampleRss, totalRssMb } from './proc';
+import { seedTo, type Seeded } from './seed';
+import { startStack, stopAll, type Stack } from './servers';
+import { measureSse } from './sse';
+
+/**
+ * `npm run bench`: builds the app if needed, starts Redis, two app processes and two bare floor
+ * processes on loopback, and measures them one after another. Prints a table with PASS/FAIL lines for
+ * the targets of issue 5 and writes everything to bench/results/<time>.json. Nothing here asserts.
+ *
+ * BENCH_QUICK=1 shortens everything for a smoke run; BENCH_DURATION_SECONDS (per measurement) and
+ * BENCH_SOAK_SECONDS set the durations.
+ */
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+const SMALL_ENTRIES = 100;
+
+interface Settings {
+  quick: boolean;
+  seconds: number;
+  warmupSeconds: number;
+  soakSeconds: number;
+  largeEntries: number;
+  latencyRequests: number;
+  sse: { subscribers: number; posts: number; gapMs: number };
+}
+
+function seconds(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a whole number of seconds, e.g. 60`);
+  return Number(value);
+}
+
+function readSettings(): Settings {
+  const quick = process.env.BENCH_QUICK === '1';
+  return {
+    quick,
+    seconds: seconds('BENCH_DURATION_SECONDS', quick ? 3 : 10),
+    warmupSeconds: quick ? 1 : 3,
+    soakSeconds: seconds('BENCH_SOAK_SECONDS', quick ? 10 : 120),
+    largeEntries: quick ? 20_000 : 1_000_000,
+    latencyRequests: quick ? 200 : 2_000,
+    sse: quick ? { subscribers: 100, posts: 5, gapMs: 200 } : { subscribers: 1_000, posts: 20, gapMs: 250 },
+  };
+}
+
+interface RowSpec extends Omit<Row, 'load' | 'rssMaxMb'> {
+  requests: LoadRequest[];
+}
+
+const count = (entries: number) => entries.toLocaleString('en');
+const get = (path: string): LoadRequest[] => [{ path }];
+
+const readRows = (entries: number): RowSpec[] => [
+  { key: 'healthz', label: 'GET /api/healthz (Next.js, does nothing)', kind: 'app', floor: 'bare-healthz', requests: get('/api/healthz') },
+  { key: 'bare-healthz', label: 'bare GET /healthz (node:http)', kind: 'bare', requests: get('/healthz') },
+  { key: 'list', label: `GET /api/guestbook, first page (${count(entries)})`, kind: 'app', floor: 'bare-list', requests: get('/api/guestbook') },
+  { key: 'bare-list', label: `bare list, first page (${count(entries)})`, kind: 'bare', requests: get('/list') },
+  { key: 'page', label: `GET / (server-rendered page, ${count(entries)})`, kind: 'app', floor: 'bare-list', requests: get('/') },
+];
+
+const writeRows = (): RowSpec[] => [
+  { key: 'post', label: 'POST /api/guestbook', kind: 'app', floor: 'bare-append', requests: [{ method: 'POST', path: '/api/guestbook', body: uniqueEntryBody }] },
+  { key: 'bare-append', label: 'bare append', kind: 'bare', requests: [{ method: 'POST', path: '/append', body: uniqueEntryBody }] },
+];
+
+const largeRows = ({ length, middleId }: Seeded): RowSpec[] => [
+  { key: 'list-large', label: `GET /api/guestbook, first page (${count(length)})`, kind: 'app', floor: 'bare-list-large', requests: get('/api/guestbook') },
+  { key: 'bare-list-large', label: `bare list, first page (${count(length)})`, kind: 'bare', requests: get('/list') },
+  {
+    key: 'deep-large',
+    label: `GET /api/guestbook?cursor= mid-stream (${count(length)})`,
+    kind: 'app',
+    floor: 'bare-deep-large',
+    requests: get(`/api/guestbook?cursor=${encodeCursor(middleId)}`),
+  },
+  { key: 'bare-deep-large', label: `bare list after mid-stream id (${count(length)})`, kind: 'bare', requests: get(`/list?after=${middleId}`) },
+];
+
+const origins = (stack: Stack, kind: Row['kind']) => stack[kind].map((server) => server.origin);
+const appPids = (stack: Stack) => stack.app.map((server) => server.pid);
+const target = (stack: Stack, kind: Row['kind']) => ({ origins: origins(stack, kind), pids: stack[kind].map((server) => server.pid) });
+
+async function measureRows(stack: Stack, specs: RowSpec[], settings: Settings): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const { requests, ...spec } of specs) {
+    log(`${spec.label}: ${settings.seconds} s…`);
+    const sampler = spec.kind === 'app' ? sampleRss(appPids(stack), 500) : undefined;
+    const load = await runLoad(target(stack, spec.kind), requests, settings);
+    const samples = sampler?.stop();
+    rows.push({ ...spec, load, ...(samples && { rssMaxMb: Math.max(...samples) }) });
+  }
+  return rows;
+}
+
+async function firstPageLatency(stack: Stack, entries: number, settings: Settings) {
+  const measure = (kind: Row['kind'], path: string): Promise<LatencyResult> =>
+    sequentialLatency(origins(stack, kind).map((origin) => origin + path), settings.latencyRequests);
+  return { entries, app: await measure('app', '/api/guestbook'), bare: await measure('bare', '/list') };
+}
+
+/** Reads and writes mixed as visitors would (four reads to a post), for as long as the soak lasts. */
+async function soak(stack: Stack, settings: Settings) {
+  log(`soak: mixed reads and writes for ${settings.soakSeconds} s…`);
+  const sampler = sampleRss(appPids(stack), 1_000);
+  const requests: LoadRequest[] = [...Array<LoadRequest>(4).fill({ path: '/api/guestbook' }), { method: 'POST', path: '/api/guestbook', body: uniqueEntryBody }];
+  const load = await runLoad(target(stack, 'app'), requests, { seconds: settings.soakSeconds, warmupSeconds: 0 });
+  const samples = sampler.stop();
+  const row: Row = { key: 'soak', label: `soak: 4 list GETs : 1 POST (${settings.soakSeconds} s)`, kind: 'app', load, rssMaxMb: Math.max(...samples) };
+  return { row, samples };
+}
+
+// The first request of each route loads its code: "at rest" means after that, as in a running pod.
+async function touchRoutes(stack: Stack): Promise<void> {
+  for (const origin of origins(stack, 'app')) {
+    for (const path of ['/api/healthz', '/api/guestbook', '/']) await fetch(origin + path).then((response) => response.arrayBuffer());
+  }
+}
+
+async function measure(stack: Stack, settings: Settings): Promise<Results> {
+  const startedAt = new Date().toISOString();
+  const loadAverageAtStart = os.loadavg();
+  await seedTo(stack.redis, SMALL_ENTRIES);
+  await touchRoutes(stack);
+  const restMb = totalRssMb(appPids(stack));
+  const firstPage = [await firstPageLatency(stack, SMALL_ENTRIES, settings)];
+  const rows = await measureRows(stack, [...readRows(SMALL_ENTRIES), ...writeRows()], settings);
+
+  log(`seeding ${count(settings.largeEntries)} entries…`);
+  const seeded = await seedTo(stack.redis, settings.largeEntries);
+  firstPage.push(await firstPageLatency(stack, seeded.length, settings));
+  rows.push(...(await measureRows(stack, largeRows(seeded), settings)));
+
+  log(`SSE: ${settings.sse.subscribers} subscribers…`);
+  const sse = await measureSse({ subscribeOrigin: stack.app[0]!.origin, postOrigins: origins(stack, 'app'), ...settings.sse });
+  const soaked = await soak(stack, settings);
+  rows.push(soaked.row);
+
+  const cpus = os.cpus();
+  return {
+    startedAt,
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? '', node: process.version, loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
+    settings: { ...settings, connections: CONNECTIONS, smallEntries: SMALL_ENTRIES, processesPerKind: stack.app.length },
+    rows,
+    firstPageLatency: firstPage,
+    sse,
+    rss: {
+      restMb,
+      underLoadMb: Math.max(...rows.filter((row) => row.key !== 'soak').map((row) => row.rssMaxMb ?? 0)),
+      soakWarmMb: soaked.samples[Math.floor(soaked.samples.length / 4)]!,
+      soakEndMb: soaked.samples.at(-1)!,
+      soakSamplesMb: soaked.samples,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  }
+  ensureSystemPackages([REDIS], log);
+  buildIfNeeded();
+  log(`starting Redis, 2 app and 2 bare processes${settings.quick ? ' (quick mode)' : ''}…`);
+  try {
+    const results = await measure(await startStack(), settings);
+    console.log(`\n${summary(results)}`);
+    log(`results written to ${save(results)}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});

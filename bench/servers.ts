@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import getPort from 'get-port';
+import { startRedisPair, type RedisPair } from '../scripts/redis-server';
+import { serverCommand } from '../scripts/stack';
+
+/**
+ * What the benchmark runs: a Redis master and replica in a temporary folder, and two processes each of
+ * the app and of the bare floor server, one per core, as two pods on one node would run. Everything
+ * listens on 127.0.0.1 only, and everything is stopped on exit, Ctrl-C and errors.
+ */
+
+export interface ServerProcess {
+  origin: string;
+  pid: number;
+  child: ChildProcess;
+  log: string;
+}
+
+export interface Stack {
+  /** As the administrator, for seeding; the servers connect as the app's restricted user. */
+  redis: { masterUrl: string; replicaUrl: string };
+  app: ServerProcess[];
+  bare: ServerProcess[];
+}
+
+export const PROCESSES_PER_KIND = 2;
+const READY_TIMEOUT_MS = 60_000;
+const ROOT = path.resolve(__dirname, '..');
+
+// A last resort when the process exits without running stopAll(): nothing is left running.
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let stopping: Promise<void> | undefined;
+
+/** Stops whatever has been started, the newest first; safe to call again (Ctrl-C while stopping). */
+export function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  })();
+  return stopping;
+}
+
+async function waitUntilReady(server: ServerProcess, readyPath: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) break;
+    const status = await fetch(server.origin + readyPath).then((response) => response.status, () => 0);
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${server.origin}${readyPath} did not answer 200; its log:\n${readFileSync(server.log, 'utf8').slice(-2000)}`);
+}
+
+async function startProcess(name: string, [command, args]: [string, string[]], env: Record<string, string>, readyPath: string, dir: string) {
+  const port = await getPort({ host: '127.0.0.1' });
+  const log = path.join(dir, `${name}.log`);
+  const output = openSync(log, 'a');
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', output, output] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const server = { origin: `http://127.0.0.1:${port}`, pid: child.pid!, child, log };
+  cleanups.push(() => stopProcess(server));
+  await waitUntilReady(server, readyPath);
+  return server;
+}
+
+async function stopProcess({ child }: ServerProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function serverEnv(redis: RedisPair): Record<string, string> {
+  return {
+    HOSTNAME: '127.0.0.1',
+    REDIS_MASTER_URL: redis.master.appUrl,
+    REDIS_REPLICA_URL: redis.replica.appUrl,
+    // All the load comes from one address: the per-client write limit would turn it into 429s.
+    RATE_LIMIT_WRITES_PER_MINUTE: '0',
+    NEXT_TELEMETRY_DISABLED: '1',
+  };
+}
+
+async function startServers(dir: string, redis: RedisPair) {
+  const env = serverEnv(redis);
+  const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
+  const kinds = [
+    { kind: 'app', command: serverCommand('start', ''), ready: '/api/readyz' },
+    { kind: 'bare', command: bareCommand, ready: '/healthz' },
+  ] as const;
+  const byKind: Record<'app' | 'bare', ServerProcess[]> = { app: [], bare: [] };
+  for (const { kind, command, ready } of kinds) {
+    for (let i = 0; i < PROCESSES_PER_KIND; i++) {
+      byKind[kind].push(await startProcess(`${kind}-${i}`, command, env, ready, dir));
+    }
+  }
+  return byKind;
+}
+
+/** Starts everything; stopAll() stops it, also when this fails half-way. */
+export async function startStack(): Promise<Stack> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'bench-admin', appPassword: 'bench-app' });
+  [redis.master.process, redis.replica.process].forEach((child) => running.add(child));
+  cleanups.push(() => redis.stop());
+  const { app, bare } = await startServers(dir, redis);
+  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare };
+}
