@@ -4,12 +4,24 @@ const createNextIntlPlugin = require('next-intl/plugin');
 // The interface's language per request comes from i18n/request.ts (cookie, then Accept-Language).
 const withNextIntl = createNextIntlPlugin('./i18n/request.ts');
 
+// For every response, pages and API alike; the pages' Content-Security-Policy comes from proxy.ts.
+const SECURITY_HEADERS = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+  { key: 'X-Frame-Options', value: 'DENY' },
+  { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), interest-cohort=()' },
+  { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The container ships .next/standalone: the server and only the modules it traced.
   output: 'standalone',
   poweredByHeader: false,
   reactStrictMode: true,
+  async headers() {
+    return [{ source: '/:path*', headers: SECURITY_HEADERS }];
+  },
 };
 
 module.exports = withNextIntl(nextConfig);

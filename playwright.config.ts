@@ -56,6 +56,7 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: 'pipe',
     gracefulShutdown: { signal: 'SIGINT', timeout: 15_000 },
-    env: { PORT: String(PORT), GUESTBOOK_DATA_DIR: process.env.GUESTBOOK_E2E_DATA },
+    // Every test posts from 127.0.0.1; the rate limit has integration tests of its own.
+    env: { PORT: String(PORT), GUESTBOOK_DATA_DIR: process.env.GUESTBOOK_E2E_DATA, RATE_LIMIT_WRITES_PER_MINUTE: '0' },
   },
 });
