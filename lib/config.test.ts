@@ -63,13 +63,23 @@ describe('parseConfig', () => {
   });
 
   it('reads Sentinel mode', () => {
-    const config = parseConfig({ REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26380', REDIS_SENTINEL_MASTER: 'mymaster', REDIS_PASSWORD: 'pw' });
+    const config = parseConfig({
+      REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26380',
+      REDIS_SENTINEL_MASTER: 'mymaster',
+      REDIS_USERNAME: 'guestbook',
+      REDIS_PASSWORD: 'pw',
+      REDIS_SENTINEL_PASSWORD: 'spw',
+    });
     expect(config.redis).toEqual({
       mode: 'sentinel',
       sentinels: [{ host: 'sentinel-0', port: 26379 }, { host: 'sentinel-1', port: 26380 }],
       masterName: 'mymaster',
+      username: 'guestbook',
       password: 'pw',
+      sentinelPassword: 'spw',
     });
+    // Only an entry that a replica holds survives a failover: Sentinel mode waits for one.
+    expect(config.writeAcks).toBe(1);
   });
 
   it('has defaults for the rest', () => {

@@ -46,6 +46,8 @@ const EnvSchema = z
     REDIS_SLAVE_SERVICE_PORT: optional(port),
     REDIS_SENTINELS: optional(sentinelList),
     REDIS_SENTINEL_MASTER: optional(z.string()),
+    REDIS_USERNAME: optional(z.string()),
+    REDIS_SENTINEL_PASSWORD: optional(z.string()),
     REDIS_TIMEOUT_MS: optional(wholeNumber('a number of milliseconds, e.g. 500').pipe(z.number().min(50, 'must be at least 50 (milliseconds)'))),
     REDIS_REPLICA_MAX_LINK_DOWN_MS: optional(wholeNumber('a number of milliseconds, e.g. 5000')),
     REDIS_WRITE_ACKS: optional(wholeNumber('the number of replicas that must hold an entry before it is acknowledged, e.g. 1')),
@@ -71,7 +73,14 @@ type Env = z.output<typeof EnvSchema>;
 /** Where the two clients connect: plain URLs, or the master's name at a set of sentinels. */
 export type RedisTopology =
   | { mode: 'direct'; masterUrl: string; replicaUrl: string }
-  | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; masterName: string; password?: string };
+  | {
+      mode: 'sentinel';
+      sentinels: { host: string; port: number }[];
+      masterName: string;
+      username?: string;
+      password?: string;
+      sentinelPassword?: string;
+    };
 
 export interface Config {
   redis: RedisTopology;
@@ -106,7 +115,14 @@ function hostUrl(host: string, port: number | undefined): string {
 
 function topology(env: Env): RedisTopology {
   if (env.REDIS_SENTINELS && env.REDIS_SENTINEL_MASTER) {
-    return { mode: 'sentinel', sentinels: env.REDIS_SENTINELS, masterName: env.REDIS_SENTINEL_MASTER, password: env.REDIS_PASSWORD };
+    return {
+      mode: 'sentinel',
+      sentinels: env.REDIS_SENTINELS,
+      masterName: env.REDIS_SENTINEL_MASTER,
+      username: env.REDIS_USERNAME,
+      password: env.REDIS_PASSWORD,
+      sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+    };
   }
   let master: string;
   let replica: string | undefined;

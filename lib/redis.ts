@@ -29,8 +29,21 @@ function options(config: Config, role: Role): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   };
   if (config.redis.mode === 'sentinel') {
-    const { sentinels, masterName, password } = config.redis;
-    return { ...base, sentinels, name: masterName, role: role === 'master' ? 'master' : 'slave', password, sentinelPassword: password };
+    const { sentinels, masterName, username, password, sentinelPassword } = config.redis;
+    return {
+      ...base,
+      sentinels,
+      name: masterName,
+      role: role === 'master' ? 'master' : 'slave',
+      username,
+      password,
+      sentinelPassword,
+      // The master's connection hears of a failover from the sentinels at once; a replica's need not
+      // drop (and stop serving reads) when another server is promoted.
+      failoverDetector: role === 'master',
+      // A demoted master refuses writes with READONLY: ask the sentinels again for the new one.
+      reconnectOnError: (error) => role === 'master' && error.message.startsWith('READONLY'),
+    };
   }
   return base;
 }
@@ -115,20 +128,29 @@ export function onMaster<T>(command: (client: Redis) => Promise<T>): Promise<T> 
 const isUnavailableError = (error: unknown): error is AppError =>
   error instanceof AppError && error.code === 'storage_unavailable';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Runs a read on the replica while it is trusted, else on the master; when the first choice does not
- * answer, on the other one. A read fails only when neither answers.
+ * answer, on the other one. While neither answers — a failover, both reconnecting — it keeps trying
+ * both for up to two command timeouts before it gives up with a 503.
  */
 export async function onReplica<T>(command: (client: Redis) => Promise<T>): Promise<T> {
   const monitor = replicaMonitor();
-  const order: Role[] = monitor.current().trusted ? ['replica', 'master'] : ['master', 'replica'];
-  try {
-    return await run(order[0]!, command);
-  } catch (error) {
-    if (!isUnavailableError(error)) throw error;
-    if (order[0] === 'replica') monitor.markUnreachable();
-    logger.warn({ err: error.cause, from: order[0] }, `read failed on the ${order[0]}; reading from the ${order[1]}`);
-    return run(order[1]!, command);
+  const deadline = Date.now() + 2 * getConfig().redisTimeoutMs;
+  for (;;) {
+    const order: Role[] = monitor.current().trusted ? ['replica', 'master'] : ['master', 'replica'];
+    for (const role of order) {
+      try {
+        return await run(role, command);
+      } catch (error) {
+        if (!isUnavailableError(error)) throw error;
+        if (role === 'replica') monitor.markUnreachable();
+        logger.warn({ err: error.cause, role }, `read failed on the ${role}`);
+        if (Date.now() >= deadline && role === order[1]) throw error;
+      }
+    }
+    await sleep(50);
   }
 }
 

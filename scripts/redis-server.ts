@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import Redis from 'ioredis';
@@ -172,4 +172,46 @@ export async function startRedisPair({ dir, ...credentials }: { dir: string } & 
     await stop();
     throw error;
   }
+}
+
+export interface Sentinel {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A Redis Sentinel watching `master` under `name`, deciding with `quorum` votes, quick to notice. */
+export async function startSentinel(options: { dir: string; master: RedisServer; name: string; password: string; quorum: number }): Promise<Sentinel> {
+  const { dir, master, name, password, quorum } = options;
+  mkdirSync(dir, { recursive: true });
+  const port = await getPort({ host: '127.0.0.1' });
+  // Sentinel rewrites its configuration file as the topology changes, so it gets a file of its own.
+  const config = path.join(dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `logfile ${path.join(dir, 'sentinel.log')}`,
+      `sentinel monitor ${name} 127.0.0.1 ${master.port} ${quorum}`,
+      `sentinel auth-pass ${name} ${password}`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 4000`,
+      `sentinel parallel-syncs ${name} 2`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(`sentinel on port ${port}`, 10_000, async () =>
+    (await withClient(`redis://127.0.0.1:${port}`, (client) => client.ping())) === 'PONG' ? true : undefined,
+  );
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
