@@ -135,12 +135,19 @@ export function targets(results: Results): Target[] {
 
 const loads = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(' ');
 
+// A row with failed requests measured something else than what it names.
+const warnings = (rows: Row[]) =>
+  rows
+    .filter(({ load }) => load.non2xx + load.errors > 0)
+    .map(({ label, load }) => `WARNING ${label}: ${load.non2xx} non-2xx answers and ${load.errors} errors; its figures are not comparable`);
+
 export function summary(results: Results): string {
   const { rss, machine } = results;
   return [
     `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; load average ${loads(machine.loadAverageAtStart)} at start, ${loads(machine.loadAverageAtEnd)} at end`,
     '',
     table(results.rows),
+    ...warnings(results.rows),
     '',
     ...latencyLines(results),
     sseLine(results.sse),
