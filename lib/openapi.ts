@@ -80,6 +80,15 @@ export function openApiDocument() {
         post: {
           summary: 'Sign the guestbook',
           operationId: 'createEntry',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', maxLength: 255 },
+              description: 'Retries with the same key and body make one entry and get it again (24 hours).',
+            },
+          ],
           requestBody: {
             required: true,
             content: {
@@ -95,8 +104,11 @@ export function openApiDocument() {
             },
             '303': { description: 'Form posts: back to the page, which shows the entry or the fields to fix' },
             '400': problem('Invalid input, with errors by field', 'invalid_input', 'invalid_body'),
+            '403': problem('A browser post from another site', 'forbidden'),
             '413': problem('Body too large', 'payload_too_large'),
             '415': problem('Unsupported content type', 'unsupported_media_type'),
+            '422': problem('The Idempotency-Key was used for another entry', 'idempotency_key_reused'),
+            '429': problem('Too many posts from this client; see Retry-After and RateLimit', 'rate_limited'),
             '503': unavailable,
           },
         },
@@ -109,6 +121,19 @@ export function openApiDocument() {
           responses: {
             '200': { description: 'The entry', content: { 'application/json': { schema: ref('Entry') } } },
             '404': problem('No such entry', 'not_found'),
+            '503': unavailable,
+          },
+        },
+        delete: {
+          summary: 'Remove an entry (moderation)',
+          operationId: 'deleteEntry',
+          security: [{ moderator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: ref('EntryId') }],
+          responses: {
+            '204': { description: 'Removed from every page' },
+            '401': problem('Missing or wrong moderator token', 'unauthorized'),
+            '404': problem('No such entry', 'not_found'),
+            '405': problem('Moderation is off (no GUESTBOOK_ADMIN_TOKEN)', 'method_not_allowed'),
             '503': unavailable,
           },
         },
@@ -130,15 +155,28 @@ export function openApiDocument() {
           },
         },
       },
+      '/api/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          operationId: 'metrics',
+          responses: { '200': { description: 'The text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/api/openapi.json': {
+        get: { summary: 'This document', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
       '/api/healthz': { get: { summary: 'Liveness', operationId: 'healthz', responses: { '200': { description: 'The process answers' } } } },
       '/api/readyz': {
         get: {
           summary: 'Readiness: entries can be read',
           operationId: 'readyz',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Neither master nor replica answers' } },
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Neither master nor replica answers, or the process is shutting down' } },
         },
       },
     },
-    components: { schemas: { ...jsonSchemas(), Problem: ProblemSchema } as Record<string, object> },
+    components: {
+      schemas: { ...jsonSchemas(), Problem: ProblemSchema } as Record<string, object>,
+      securitySchemes: { moderator: { type: 'http', scheme: 'bearer', description: 'GUESTBOOK_ADMIN_TOKEN' } },
+    },
   };
 }

@@ -2,6 +2,7 @@ import 'server-only';
 import Redis, { ReplyError, type RedisOptions } from 'ioredis';
 import { getConfig, type Config } from './config';
 import { logger } from './log';
+import { metrics } from './metrics';
 import { AppError } from './http/problem';
 import { ReplicaMonitor, type ReplicaHealth } from './replica-health';
 
@@ -26,7 +27,7 @@ function options(config: Config, role: Role): RedisOptions {
     commandTimeout: timeout,
     // One retry on a dropped connection; the command timeout bounds the whole wait regardless.
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
   };
   if (config.redis.mode === 'sentinel') {
     const { sentinels, masterName, username, password, sentinelPassword } = config.redis;
@@ -111,12 +112,17 @@ function assertConnectable(client: Redis, role: Role): void {
 
 async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promise<T> {
   const client = redisClient(role);
+  const timer = metrics().redisCommands.startTimer({ role });
   try {
     assertConnectable(client, role);
-    return await command(client);
+    const result = await command(client);
+    timer({ outcome: 'ok' });
+    return result;
   } catch (error) {
+    const unavailable = error instanceof AppError ? error.code === 'storage_unavailable' : isUnavailable(error);
+    timer({ outcome: unavailable ? 'unavailable' : 'error' });
     if (error instanceof AppError) throw error;
-    throw isUnavailable(error) ? storageUnavailable(role, error) : error;
+    throw unavailable ? storageUnavailable(role, error) : error;
   }
 }
 
@@ -129,15 +135,16 @@ const isUnavailableError = (error: unknown): error is AppError =>
   error instanceof AppError && error.code === 'storage_unavailable';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const READ_PATIENCE = 3;
 
 /**
  * Runs a read on the replica while it is trusted, else on the master; when the first choice does not
- * answer, on the other one. While neither answers — a failover, both reconnecting — it keeps trying
- * both for up to two command timeouts before it gives up with a 503.
+ * answer, on the other one. While neither answers — a failover, when the sentinels make every client
+ * reconnect — it keeps trying both for up to three command timeouts before it gives up with a 503.
  */
 export async function onReplica<T>(command: (client: Redis) => Promise<T>): Promise<T> {
   const monitor = replicaMonitor();
-  const deadline = Date.now() + 2 * getConfig().redisTimeoutMs;
+  const deadline = Date.now() + READ_PATIENCE * getConfig().redisTimeoutMs;
   for (;;) {
     const order: Role[] = monitor.current().trusted ? ['replica', 'master'] : ['master', 'replica'];
     for (const role of order) {
@@ -145,7 +152,10 @@ export async function onReplica<T>(command: (client: Redis) => Promise<T>): Prom
         return await run(role, command);
       } catch (error) {
         if (!isUnavailableError(error)) throw error;
-        if (role === 'replica') monitor.markUnreachable();
+        if (role === 'replica') {
+          monitor.markUnreachable();
+          metrics().replicaFallbacks.inc();
+        }
         logger.warn({ err: error.cause, role }, `read failed on the ${role}`);
         if (Date.now() >= deadline && role === order[1]) throw error;
       }

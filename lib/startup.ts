@@ -1,6 +1,7 @@
 import { ConfigError, getConfig } from './config';
 import { installPeerAddress } from './http/client-address';
-import { redisClient } from './redis';
+import { closeRedis, redisClient } from './redis';
+import { installShutdown } from './shutdown';
 
 /**
  * Start-up of a server process: the configuration is checked before the first request, so a wrong
@@ -18,6 +19,7 @@ export function startServer(): void {
     process.exit(1);
   }
   installPeerAddress();
+  installShutdown(closeRedis);
   redisClient('master');
   redisClient('replica');
 }

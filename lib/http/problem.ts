@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { logger } from '@/lib/log';
 
 /**
@@ -50,13 +51,13 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** A stable, resolvable-by-name identifier for each kind of problem (RFC 9457 "type"). */
 export const problemType = (code: ProblemCode) => `urn:guestbook:problem:${code.replaceAll('_', '-')}`;
 
-export function problemResponse(error: unknown): Response {
+export function problemResponse(error: unknown, log: Logger = logger): Response {
   const problem =
     error instanceof AppError
       ? error
       : new AppError('internal', 'The server could not complete the request.', { cause: error });
-  if (problem.code === 'internal') logger.error({ err: problem.cause }, 'unexpected error');
-  else if (problem.status >= 500) logger.warn({ err: problem.cause, code: problem.code }, problem.detail);
+  if (problem.code === 'internal') log.error({ err: problem.cause }, 'unexpected error');
+  else if (problem.status >= 500) log.warn({ err: problem.cause, code: problem.code }, problem.detail);
 
   const { errors, retryAfterSeconds, headers } = problem.options;
   const body = {

@@ -5,6 +5,7 @@ import { EntryIdSchema, type Entry } from '@/lib/guestbook/schema';
 import { parseInput } from '@/lib/http/validate';
 import type { LiveFeed, Subscription } from './feed';
 import { readHistory } from './history';
+import { onDrain } from '@/lib/shutdown';
 
 /**
  * A subscriber's Server-Sent Events stream: first what it missed since its Last-Event-ID, then every
@@ -53,6 +54,7 @@ class Channel {
   private heartbeat?: ReturnType<typeof setInterval>;
   private subscription?: Subscription;
   private closed = false;
+  private cancelDrain?: () => void;
   readonly stream = new ReadableStream<Uint8Array>({
     start: (controller) => void (this.controller = controller),
     cancel: () => this.close(),
@@ -76,11 +78,14 @@ class Channel {
     if (!complete || signal.aborted) return this.close();
     this.heartbeat = setInterval(() => this.write(encoder.encode(': heartbeat\n\n')), LIVE_LIMITS.heartbeatMs);
     signal.addEventListener('abort', () => this.close(), { once: true });
+    // A draining server ends its streams; browsers reconnect to another with Last-Event-ID.
+    this.cancelDrain = onDrain(() => this.close());
   }
 
   close(error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.cancelDrain?.();
     this.subscription?.unsubscribe();
     clearInterval(this.heartbeat);
     try {

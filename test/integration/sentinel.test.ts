@@ -62,7 +62,6 @@ beforeAll(async () => {
   process.env.REDIS_SENTINEL_MASTER = NAME;
   process.env.REDIS_USERNAME = APP_USER;
   process.env.REDIS_PASSWORD = credentials.appPassword;
-  process.env.REDIS_TIMEOUT_MS = '300';
   process.env.REDIS_REPLICA_MAX_LINK_DOWN_MS = '1000';
 }, 60_000);
 
