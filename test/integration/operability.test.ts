@@ -44,7 +44,7 @@ describe('graceful shutdown', () => {
 
     let postDone = false;
     let postDoneWhenClosed: boolean | undefined;
-    const slow = postJson(collection.POST, { name: 'Ada', message: 'in flight while draining' });
+    const slow = Promise.resolve(postJson(collection.POST, { name: 'Ada', message: 'in flight while draining' }));
     void slow.then(() => (postDone = true));
     const drained = drain(async () => {
       postDoneWhenClosed = postDone;
