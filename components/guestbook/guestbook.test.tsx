@@ -34,6 +34,12 @@ describe('Guestbook', () => {
     expect(time.getAttribute('title')).toMatch(/2026/);
   });
 
+  it('calls an entry newer than the page\'s clock "now", never a time in the future', () => {
+    renderWithIntl(<Guestbook entries={[entry(NOW.getTime() + 3000, 'from the future')]} nextCursor={null} />, { now: NOW });
+    expect(screen.getByText('now')).toBeInTheDocument();
+    expect(screen.queryByText(/^in /)).toBeNull();
+  });
+
   it('keeps line breaks in messages', () => {
     renderWithIntl(<Guestbook entries={[entry(minutesAgo(1), 'one\ntwo')]} nextCursor={null} />, { now: NOW });
     expect(messages()).toEqual(['one\ntwo']);

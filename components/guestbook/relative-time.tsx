@@ -18,7 +18,8 @@ export function RelativeTime({ iso }: { iso: string }) {
   const exact = format.dateTime(date, { dateStyle: 'full', timeStyle: 'long', timeZone });
   return (
     <time dateTime={iso} title={exact} className="entry-time">
-      {format.relativeTime(date, now)}
+      {/* An entry newer than the clock that the page last read (posted since) is "now", never "in 3 s". */}
+      {format.relativeTime(date, date > now ? date : now)}
     </time>
   );
 }
