@@ -23,8 +23,10 @@ RUN npm run build && mkdir -p public
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 WORKDIR /app
 # Docker sets HOSTNAME to the container id, and Next's server.js listens on HOSTNAME: listen on all interfaces.
+# The app drains and exits by itself on SIGTERM (lib/shutdown.ts): Next.js leaves the signals to it.
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
+    NEXT_MANUAL_SIG_HANDLE=true \
     PORT=3000 \
     HOSTNAME=0.0.0.0
 RUN groupadd --system --gid 1001 guestbook \

@@ -1,10 +1,12 @@
+import { httpServers } from './http/client-address';
 import { logger } from './log';
 
 /**
  * Graceful shutdown. On SIGTERM (Kubernetes, docker stop) or SIGINT the process drains: readyz
- * answers 503 so that no new traffic is sent here, live event streams are ended (browsers reconnect
- * elsewhere with Last-Event-ID), and once the requests in flight are done the Redis connections are
- * closed. Next.js's own handler meanwhile stops accepting connections and exits when they are done.
+ * answers 503, the server stops accepting connections, live event streams end (browsers reconnect
+ * elsewhere with Last-Event-ID), the requests in flight finish, the Redis connections close, and the
+ * process exits 0. NEXT_MANUAL_SIG_HANDLE=true (Dockerfile, scripts/stack.ts) leaves the signals to
+ * us; without it Next.js's own handler also runs and exits with 143 once its server has closed.
  */
 
 const DRAIN_LIMIT_MS = 10_000;
@@ -65,5 +67,10 @@ export function installShutdown(close: () => Promise<void>): void {
   const current = state();
   if (current.installed) return;
   current.installed = true;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void drain(close));
+  const shutdown = async () => {
+    for (const server of httpServers()) server.close();
+    await drain(close);
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());
 }

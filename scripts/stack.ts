@@ -78,6 +78,8 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   }
 
   const port = (env.PORT ??= '3000');
+  // The production server's own graceful shutdown (lib/shutdown.ts) handles signals, as in the container.
+  if (mode === 'start') env.NEXT_MANUAL_SIG_HANDLE = 'true';
   const [command, args] = serverCommand(mode, port);
   const app = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env });
   // Killed by the signal that we sent is a clean stop.

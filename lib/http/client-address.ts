@@ -18,13 +18,20 @@ function appendPeer(request: http.IncomingMessage): void {
   request.headers[HEADER] = existing ? `${[existing].flat().join(', ')}, ${peer}` : peer;
 }
 
+// The servers that have answered requests, for the graceful shutdown (lib/shutdown.ts) to close.
+const servers = new Set<http.Server>();
+export const httpServers = (): ReadonlySet<http.Server> => servers;
+
 export function installPeerAddress(): void {
   const prototype = http.Server.prototype as http.Server & { [marker]?: true };
   if (prototype[marker]) return;
   prototype[marker] = true;
   const emit = prototype.emit;
   prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === 'request') appendPeer(args[0] as http.IncomingMessage);
+    if (event === 'request') {
+      servers.add(this);
+      appendPeer(args[0] as http.IncomingMessage);
+    }
     return Reflect.apply(emit, this, [event, ...args]) as boolean;
   } as typeof emit;
 }
