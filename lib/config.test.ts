@@ -62,6 +62,14 @@ describe('parseConfig', () => {
     expect(new URL((config.redis as { masterUrl: string }).masterUrl).password).toBe('s3cret%2Fwith%40chars');
   });
 
+  it('adds REDIS_USERNAME with the password, so the in-cluster names work with an ACL user', () => {
+    expect(parseConfig({ REDIS_USERNAME: 'guestbook', REDIS_PASSWORD: 'pw' }).redis).toEqual({
+      mode: 'direct',
+      masterUrl: 'redis://guestbook:pw@redis-master:6379',
+      replicaUrl: 'redis://guestbook:pw@redis-slave:6379',
+    });
+  });
+
   it('reads Sentinel mode', () => {
     const config = parseConfig({
       REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26380',

@@ -100,11 +100,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function withPassword(url: string, password: string | undefined): string {
-  if (!password) return url;
+/** Adds REDIS_USERNAME and REDIS_PASSWORD to a URL that carries no credentials of its own. */
+function withCredentials(url: string, username: string | undefined, password: string | undefined): string {
   const parsed = new URL(url);
-  if (parsed.password) return url;
-  parsed.password = password;
+  if (parsed.username || parsed.password || !(username || password)) return url;
+  parsed.username = username ?? '';
+  parsed.password = password ?? '';
   return parsed.toString();
 }
 
@@ -141,8 +142,8 @@ function topology(env: Env): RedisTopology {
   }
   return {
     mode: 'direct',
-    masterUrl: withPassword(master, env.REDIS_PASSWORD),
-    replicaUrl: withPassword(replica ?? master, env.REDIS_PASSWORD),
+    masterUrl: withCredentials(master, env.REDIS_USERNAME, env.REDIS_PASSWORD),
+    replicaUrl: withCredentials(replica ?? master, env.REDIS_USERNAME, env.REDIS_PASSWORD),
   };
 }
 
