@@ -176,8 +176,9 @@ async function measure(stack: Stack, settings: Settings): Promise<Results> {
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  // Every repeat of the signal (tsx passes Ctrl-C on, a terminal sends it too) waits for the same stop.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => void stopAll().finally(() => process.exit(code)));
   }
   ensureSystemPackages([REDIS], log);
   buildIfNeeded();

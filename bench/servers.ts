@@ -86,6 +86,8 @@ function serverEnv(redis: RedisPair): Record<string, string> {
     // All the load comes from one address: the per-client write limit would turn it into 429s.
     RATE_LIMIT_WRITES_PER_MINUTE: '0',
     NEXT_TELEMETRY_DISABLED: '1',
+    // As the image and `npm start` run it: the app drains and closes itself on SIGTERM.
+    NEXT_MANUAL_SIG_HANDLE: 'true',
   };
 }
 
