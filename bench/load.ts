@@ -28,6 +28,8 @@ export interface LoadResult {
   meanMs: number;
   requests: number;
   non2xx: number;
+  /** How many answers of each status, e.g. { "200": 9000, "503": 3 }. */
+  statuses: Record<string, number>;
   errors: number;
   /** CPU time per request of the server processes, and of the load generator (this process). */
   serverCpuUs: number;
@@ -82,6 +84,7 @@ export async function runLoad(
     meanMs: result.latency.average,
     requests: result.requests.total,
     non2xx: result.non2xx,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count ?? 0])),
     errors: result.errors,
   };
 }

@@ -154,7 +154,11 @@ const loads = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(' '
 const warnings = (rows: Row[]) =>
   rows
     .filter(({ load }) => load.non2xx + load.errors > 0)
-    .map(({ label, load }) => `WARNING ${label}: ${load.non2xx} non-2xx answers and ${load.errors} errors; its figures are not comparable`);
+    .map(({ label, load }) => {
+      const failed = Object.entries(load.statuses).filter(([status]) => !status.startsWith('2'));
+      const statuses = failed.map(([status, count]) => `${count} × ${status}`).join(', ') || 'no non-2xx answers';
+      return `WARNING ${label}: ${statuses} and ${load.errors} errors; its figures are not comparable`;
+    });
 
 export function summary(results: Results): string {
   const { rss, machine } = results;
