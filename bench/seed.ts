@@ -33,3 +33,9 @@ export async function seedTo(urls: { masterUrl: string; replicaUrl: string }, le
   await waitForReplicaCatchUp(urls.masterUrl, urls.replicaUrl, 120_000);
   return seeded;
 }
+
+/** Keeps only the newest entries, so that a phase runs against the size that it names. */
+export async function trimTo(urls: { masterUrl: string; replicaUrl: string }, length: number): Promise<void> {
+  await withClient(urls.masterUrl, (master) => master.xtrim(STREAM_KEY, 'MAXLEN', length));
+  await waitForReplicaCatchUp(urls.masterUrl, urls.replicaUrl);
+}
