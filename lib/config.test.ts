@@ -70,6 +70,12 @@ describe('parseConfig', () => {
     });
   });
 
+  it('adds the password to a URL that names only its user, as the manifests do', () => {
+    expect(parseConfig({ REDIS_MASTER_URL: 'redis://guestbook@redis-master:6379', REDIS_PASSWORD: 'pw' }).redis).toMatchObject({
+      masterUrl: 'redis://guestbook:pw@redis-master:6379',
+    });
+  });
+
   it('reads Sentinel mode', () => {
     const config = parseConfig({
       REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26380',

@@ -100,12 +100,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Adds REDIS_USERNAME and REDIS_PASSWORD to a URL that carries no credentials of its own. */
+/** Fills in REDIS_USERNAME and REDIS_PASSWORD where the URL does not name its own. */
 function withCredentials(url: string, username: string | undefined, password: string | undefined): string {
   const parsed = new URL(url);
-  if (parsed.username || parsed.password || !(username || password)) return url;
-  parsed.username = username ?? '';
-  parsed.password = password ?? '';
+  const addUser = Boolean(username && !parsed.username);
+  const addPassword = Boolean(password && !parsed.password);
+  if (!addUser && !addPassword) return url;
+  if (addUser) parsed.username = username!;
+  if (addPassword) parsed.password = password!;
   return parsed.toString();
 }
 
