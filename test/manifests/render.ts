@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -7,12 +7,14 @@ import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { parseAllDocuments } from 'yaml';
 
 /**
- * The manifests as `kubectl apply -k k8s/` sends them: rendered by kubectl's own kustomize from a copy
- * of k8s/ that holds a password of the test's, never the operator's.
+ * The manifests as `kubectl apply -k k8s/` (or an overlay) sends them: rendered by kubectl's own
+ * kustomize from a copy of k8s/ that holds a password of the test's, never the operator's.
  */
 
 export const k8sDir = path.resolve(import.meta.dirname, '../../k8s');
-export const passwordFile = 'redis-auth.env';
+export const repoRoot = path.resolve(k8sDir, '..');
+/** The operator's password file, relative to k8s/. */
+export const passwordFile = path.join('base', 'redis-auth.env');
 
 export interface K8sObject {
   apiVersion: string;
@@ -48,17 +50,23 @@ export interface Passwords {
   app: string;
 }
 
-/** Renders a copy of k8s/ with these passwords in its password file, or without the file. */
-export function renderManifests(passwords: Passwords | undefined): K8sObject[] {
+/**
+ * Renders a copy of k8s/ with these passwords in its password file, or without the file: the
+ * kustomization in `variant`, a folder of k8s/ (`.` for k8s/ itself, `overlays/sentinel`).
+ */
+export function renderManifests(passwords: Passwords | undefined, variant = '.'): K8sObject[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
   try {
-    cpSync(k8sDir, dir, { recursive: true, filter: (source) => path.basename(source) !== passwordFile });
+    cpSync(k8sDir, dir, { recursive: true, filter: (source) => path.relative(k8sDir, source) !== passwordFile });
     if (passwords) writeFileSync(path.join(dir, passwordFile), `password=${passwords.admin}\napp-password=${passwords.app}\n`);
-    return parseAllDocuments(kubectl(['kustomize', dir])).map((document) => document.toJS() as K8sObject);
+    return parseAllDocuments(kubectl(['kustomize', path.join(dir, variant)])).map((document) => document.toJS() as K8sObject);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Passwords of the tests' own, written into the copy of k8s/ that they render. */
+export const testPasswords: Passwords = { admin: 'test-admin-0123456789abcdef', app: 'test-app-0123456789abcdef' };
 
 export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
@@ -93,8 +101,20 @@ export function lookUp(objects: K8sObject[], kind: 'ConfigMap' | 'Secret', name:
   return kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value;
 }
 
-/** The environment that a container starts with, as the kubelet builds it from the manifests. */
-export function containerEnv(objects: K8sObject[], container: IContainer): Record<string, string> {
+/** What the downward API tells a container about its pod (fieldRef), for a pod of the tests'. */
+export interface PodFields {
+  'metadata.name': string;
+  'status.podIP': string;
+  [fieldPath: string]: string;
+}
+
+const aPod: PodFields = { 'metadata.name': 'pod-0', 'status.podIP': '10.244.0.10' };
+
+/**
+ * The environment that a container starts with, as the kubelet builds it from the manifests: values
+ * from ConfigMaps, Secrets and the pod's own fields, and $(VAR) of earlier variables expanded.
+ */
+export function containerEnv(objects: K8sObject[], container: IContainer, pod: PodFields = aPod): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
     const [kind, name] = source.configMapRef ? (['ConfigMap', source.configMapRef.name] as const) : (['Secret', source.secretRef?.name] as const);
@@ -105,9 +125,10 @@ export function containerEnv(objects: K8sObject[], container: IContainer): Recor
   for (const variable of container.env ?? []) {
     const ref = variable.valueFrom?.configMapKeyRef ?? variable.valueFrom?.secretKeyRef;
     const kind = variable.valueFrom?.configMapKeyRef ? 'ConfigMap' : 'Secret';
-    const value = ref ? lookUp(objects, kind, ref.name ?? '', ref.key) : variable.value;
+    const field = variable.valueFrom?.fieldRef?.fieldPath;
+    const value = ref ? lookUp(objects, kind, ref.name ?? '', ref.key) : field ? pod[field] : variable.value;
     if (value === undefined) throw new Error(`env ${variable.name} of container ${container.name} does not resolve`);
-    env[variable.name] = value;
+    env[variable.name] = expand([value], env)[0]!;
   }
   return env;
 }
@@ -115,4 +136,77 @@ export function containerEnv(objects: K8sObject[], container: IContainer): Recor
 /** Kubernetes expands $(VAR) in command and args from the container's environment. */
 export function expand(words: string[], env: Record<string, string>): string[] {
   return words.map((word) => word.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole));
+}
+
+export type LabelSelector = Record<string, string> | undefined;
+
+const selects = (selector: LabelSelector, labels: LabelSelector) =>
+  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+
+export const podLabels = (target: Workload) => target.spec.template.metadata?.labels;
+
+/** The workloads whose pods a selector picks. */
+export const selected = (objects: K8sObject[], selector: LabelSelector) =>
+  workloads(objects).filter((candidate) => selects(selector, podLabels(candidate))).map((candidate) => candidate.metadata.name);
+
+export const containers = (target: Workload): IContainer[] => target.spec.template.spec?.containers ?? [];
+
+/** Whether a port (number or name) that an object refers to is one the workload's containers open. */
+export const opens = (target: Workload, port: number | string | undefined) =>
+  containers(target).flatMap((container) => container.ports ?? []).some((candidate) => candidate.containerPort === port || candidate.name === port);
+
+/** Whether the app has a route handler at this path, e.g. /api/healthz. */
+export const apiRoute = (routePath: string) => existsSync(path.join(repoRoot, 'app', routePath, 'route.ts'));
+
+export interface ServiceSpec {
+  clusterIP?: string;
+  type?: string;
+  selector: Record<string, string>;
+  ports: { port: number; targetPort?: number | string }[];
+}
+
+interface NetworkPolicySpec {
+  podSelector: { matchLabels: Record<string, string> };
+  ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string | number }[] }[];
+}
+
+/**
+ * The workload that a NetworkPolicy protects and the workloads that it lets in, sorted; every port
+ * that it admits must be one that the protected pods open.
+ */
+export function admittedInto(objects: K8sObject[], policy: string): { target: string | undefined; from: string[] } {
+  const spec = find(objects, 'NetworkPolicy', policy).spec as unknown as NetworkPolicySpec;
+  const [target] = selected(objects, spec.podSelector.matchLabels);
+  for (const rule of spec.ingress) {
+    for (const port of rule.ports) {
+      if (!opens(workload(objects, target ?? ''), port.port)) throw new Error(`NetworkPolicy ${policy} admits port ${port.port}, which ${target} does not open`);
+    }
+  }
+  return { target, from: spec.ingress.flatMap((rule) => rule.from ?? []).flatMap((peer) => selected(objects, peer.podSelector?.matchLabels)).sort() };
+}
+
+/** The variables that the kubelet injects for every Service of the namespace that has a cluster IP (enableServiceLinks). */
+export function serviceLinks(objects: K8sObject[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  const services = objects.filter((object) => object.kind === 'Service' && (object.spec as unknown as ServiceSpec).clusterIP !== 'None');
+  services.forEach((service, index) => {
+    const prefix = service.metadata.name.toUpperCase().replace(/-/g, '_');
+    const [port] = (service.spec as unknown as ServiceSpec).ports;
+    env[`${prefix}_SERVICE_HOST`] = `10.96.0.${index + 10}`;
+    env[`${prefix}_SERVICE_PORT`] = String(port!.port);
+    env[`${prefix}_PORT`] = `tcp://10.96.0.${index + 10}:${port!.port}`;
+  });
+  return env;
+}
+
+/** The base's Redis workloads, which the Sentinel overlay keeps. */
+export const redisServers = ['redis-master', 'redis-slave'];
+
+/** The arguments of the `--user` directive among a Redis container's arguments, expanded. */
+export function aclArgs(objects: K8sObject[], name: string): string[] {
+  const [container] = containers(workload(objects, name));
+  const args = expand(container!.args ?? [], containerEnv(objects, container!));
+  const start = args.indexOf('--user');
+  const end = args.findIndex((arg, index) => index > start && arg.startsWith('--'));
+  return args.slice(start, end === -1 ? undefined : end);
 }
