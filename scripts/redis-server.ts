@@ -167,7 +167,16 @@ export async function startRedisPair({ dir, ...credentials }: { dir: string } & 
   try {
     replica = await startRedisServer({ dir: path.join(dir, 'replica'), ...credentials, replicaOf: master });
     await waitForReplicaLink(replica.url);
-    return { master, replica, stop };
+    // A test may swap in a restarted server: stop() ends the ones the pair holds when it is called.
+    const pair: RedisPair = {
+      master,
+      replica,
+      async stop() {
+        await pair.replica.stop();
+        await pair.master.stop();
+      },
+    };
+    return pair;
   } catch (error) {
     await stop();
     throw error;
