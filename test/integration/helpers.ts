@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { withClient } from '../../scripts/redis-server';
+import { waitForReplicaCatchUp, withClient } from '../../scripts/redis-server';
 
 export const redisUrls = () => inject('redis');
 
@@ -18,18 +18,10 @@ export const postJson = (handler: Handler, body: unknown, headers: Record<string
     body: JSON.stringify(body),
   });
 
-const infoField = (info: string, name: string) => info.match(new RegExp(`^${name}:(\\S*)`, 'm'))?.[1];
-
 /** Waits until the replica has applied everything that the master has written so far. */
 export async function replicaCaughtUp(): Promise<void> {
   const { masterUrl, replicaUrl } = redisUrls();
-  const target = Number(infoField(await withClient(masterUrl, (c) => c.info('replication')), 'master_repl_offset'));
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const info = await withClient(replicaUrl, (c) => c.info('replication'));
-    if (Number(infoField(info, 'slave_repl_offset')) >= target) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('the replica did not catch up with the master');
+  await waitForReplicaCatchUp(masterUrl, replicaUrl, 5_000);
 }
 
 /** How many times each command ran on a server since its stats were last reset. */
