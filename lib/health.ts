@@ -1,7 +1,7 @@
 import 'server-only';
 import { getConfig } from './config';
 import { redisClient, type Role } from './redis';
-import { judgeReplica } from './replica-health';
+import { infoField as field, judgeReplica } from './replica-health';
 
 /**
  * What readyz reports: whether each role answers, the replica's link to its master, and where reads
@@ -14,7 +14,6 @@ interface NodeHealth {
   masterLink?: 'up' | 'down';
 }
 
-const field = (info: string, name: string) => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
 
 async function replication(role: Role): Promise<string | null> {
   try {

@@ -16,8 +16,11 @@ export interface ReplicaHealth {
 
 const POLL_MS = 1000;
 
+/** One field of an `INFO` reply. */
+export const infoField = (info: string, name: string) => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
+
 export function judgeReplica(info: string, maxLinkDownMs: number): ReplicaHealth {
-  const field = (name: string) => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim();
+  const field = (name: string) => infoField(info, name);
   // Reading "from the replica" when it is the master itself (no replica configured) is fine.
   if (field('role') !== 'slave') return { trusted: true, reason: 'not-a-replica' };
   if (field('master_link_status') === 'up') return { trusted: true, reason: 'linked' };

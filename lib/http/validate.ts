@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError, type FieldErrors } from './problem';
 
 /** The field errors of a failed parse, keyed by field, as the problem+json "errors" member. */
-export function fieldErrors(error: z.ZodError): FieldErrors {
+function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = issue.path.join('.') || '(body)';
