@@ -4,7 +4,7 @@ import { getConfig, type Config } from './config';
 import { logger } from './log';
 import { metrics } from './metrics';
 import { AppError } from './http/problem';
-import { ReplicaMonitor, type ReplicaHealth } from './replica-health';
+import { ReplicaMonitor } from './replica-health';
 
 /**
  * The two Redis clients of the process: every write goes to the master, every read to a replica.
@@ -110,6 +110,9 @@ function assertConnectable(client: Redis, role: Role): void {
   if (client.status === 'reconnecting' || client.status === 'end') throw storageUnavailable(role, new Error(`status ${client.status}`));
 }
 
+const isUnavailableError = (error: unknown): error is AppError =>
+  error instanceof AppError && error.code === 'storage_unavailable';
+
 async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promise<T> {
   const client = redisClient(role);
   const timer = metrics().redisCommands.startTimer({ role });
@@ -119,7 +122,7 @@ async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promi
     timer({ outcome: 'ok' });
     return result;
   } catch (error) {
-    const unavailable = error instanceof AppError ? error.code === 'storage_unavailable' : isUnavailable(error);
+    const unavailable = error instanceof AppError ? isUnavailableError(error) : isUnavailable(error);
     timer({ outcome: unavailable ? 'unavailable' : 'error' });
     if (error instanceof AppError) throw error;
     throw unavailable ? storageUnavailable(role, error) : error;
@@ -130,9 +133,6 @@ async function run<T>(role: Role, command: (client: Redis) => Promise<T>): Promi
 export function onMaster<T>(command: (client: Redis) => Promise<T>): Promise<T> {
   return run('master', command);
 }
-
-const isUnavailableError = (error: unknown): error is AppError =>
-  error instanceof AppError && error.code === 'storage_unavailable';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const READ_PATIENCE = 3;
@@ -163,5 +163,3 @@ export async function onReplica<T>(command: (client: Redis) => Promise<T>): Prom
     await sleep(50);
   }
 }
-
-export type { ReplicaHealth };
