@@ -1,6 +1,7 @@
 import 'server-only';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { getConfig } from './config';
+import { clientAddress } from './http/client-address';
 import { AppError } from './http/problem';
 import { isUnavailable, redisClient, storageUnavailable } from './redis';
 
@@ -30,12 +31,12 @@ function headers(points: number, state: RateLimiterRes): Record<string, string> 
   };
 }
 
-/** Counts one write for the client; throws a 429 when it has used up its minute. */
-export async function limitWrites(client: string): Promise<Record<string, string>> {
-  const points = getConfig().rateLimitWritesPerMinute;
+/** Counts one write for the request's client; throws a 429 when it has used up its minute. */
+export async function limitWrites(request: Request): Promise<Record<string, string>> {
+  const { rateLimitWritesPerMinute: points, trustProxyHops } = getConfig();
   if (points === 0) return {};
   try {
-    return headers(points, await writeLimiter(points).consume(client));
+    return headers(points, await writeLimiter(points).consume(clientAddress(request.headers, trustProxyHops)));
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) {
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));

@@ -3,7 +3,6 @@ import { formResultUrl, type FormResult } from '@/lib/guestbook/form-result';
 import { fieldRules, hasHoneypot, ListQuerySchema, NewEntrySchema } from '@/lib/guestbook/schema';
 import { addEntry, listEntries } from '@/lib/guestbook/store';
 import { bodyKind, readBody } from '@/lib/http/body';
-import { clientAddress } from '@/lib/http/client-address';
 import { readIdempotencyKey } from '@/lib/http/idempotency-key';
 import { assertSameOrigin } from '@/lib/http/origin';
 import { AppError } from '@/lib/http/problem';
@@ -22,7 +21,7 @@ const seeOther = (result: FormResult) => new Response(null, { status: 303, heade
 /** An HTML form without JavaScript: every outcome is a page, never JSON. */
 async function signFromForm(request: Request): Promise<Response> {
   try {
-    await limitWrites(clientAddress(request.headers, getConfig().trustProxyHops));
+    await limitWrites(request);
     const { value } = await readBody(request);
     // A bot that filled the honeypot is shown the page as if it had worked.
     if (hasHoneypot(value)) return seeOther({ invalid: {} });
@@ -39,10 +38,9 @@ async function signFromForm(request: Request): Promise<Response> {
 }
 
 export const POST = route(async (request) => {
-  const { trustProxyHops } = getConfig();
-  assertSameOrigin(request, trustProxyHops);
+  assertSameOrigin(request, getConfig().trustProxyHops);
   if (bodyKind(request) === 'form') return signFromForm(request);
-  const limits = await limitWrites(clientAddress(request.headers, trustProxyHops));
+  const limits = await limitWrites(request);
   const idempotencyKey = readIdempotencyKey(request);
   const { value } = await readBody(request);
   if (hasHoneypot(value)) throw new AppError('invalid_input', 'The entry was not accepted.');
