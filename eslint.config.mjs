@@ -11,8 +11,8 @@ export default defineConfig([
     },
   },
   {
-    // next.config.js is CommonJS, as Next.js loads it.
-    files: ['next.config.js'],
+    // CommonJS on purpose: next.config.js as Next.js loads it, the GC probe as `node --require` loads it.
+    files: ['next.config.js', 'bench/gc-probe.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   globalIgnores(['.next/**', '.data/**', 'next-env.d.ts', 'test-results/**', 'playwright-report/**', 'bench/results/**']),

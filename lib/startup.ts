@@ -1,15 +1,18 @@
+import { materializeAbortReasonStacks } from './abort-reason-stacks';
 import { ConfigError, getConfig } from './config';
 import { installPeerAddress } from './http/client-address';
 import { closeRedis, redisClient } from './redis';
 import { installShutdown } from './shutdown';
 
 /**
- * Start-up of a server process: the configuration is checked before the first request, so a wrong
- * value stops the process with a message that names the variable; the client address of every
+ * Start-up of a server process: finished renders are kept from piling up in the heap before the first
+ * render (lib/abort-reason-stacks.ts); the configuration is checked before the first request, so a
+ * wrong value stops the process with a message that names the variable; the client address of every
  * request is made trustworthy (lib/http/client-address.ts); then both Redis clients connect, so the
  * first request does not pay for the handshakes.
  */
 export function startServer(): void {
+  materializeAbortReasonStacks();
   try {
     getConfig();
   } catch (error) {
