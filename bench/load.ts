@@ -17,6 +17,7 @@ export const CONNECTIONS = 50;
 export interface LoadRequest {
   method?: 'GET' | 'POST';
   path: string;
+  headers?: Record<string, string>;
   /** Makes a JSON body for each request anew. */
   body?: () => string;
 }
@@ -45,10 +46,10 @@ export const uniqueEntryBody = () => JSON.stringify({ name: 'bench', message: `H
 
 // autocannon's own `[<id>]` replacement assumes ids of a fixed length and can send a wrong
 // Content-Length, which stalls the connection; setupRequest builds each body and its length anew.
-const toAutocannon = ({ method = 'GET', path, body }: LoadRequest): autocannon.Request =>
+const toAutocannon = ({ method = 'GET', path, headers = {}, body }: LoadRequest): autocannon.Request =>
   body
-    ? { method, path, headers: JSON_HEADERS, setupRequest: (request) => ({ ...request, body: body() }) }
-    : { method, path };
+    ? { method, path, headers: { ...JSON_HEADERS, ...headers }, setupRequest: (request) => ({ ...request, body: body() }) }
+    : { method, path, headers };
 
 export interface LoadTarget {
   origins: string[];
@@ -59,13 +60,13 @@ export interface LoadTarget {
 export async function runLoad(
   { origins, pids }: LoadTarget,
   requests: LoadRequest[],
-  { seconds, warmupSeconds }: { seconds: number; warmupSeconds: number },
+  { seconds, warmupSeconds, connections = CONNECTIONS }: { seconds: number; warmupSeconds: number; connections?: number },
 ): Promise<LoadResult> {
   const run = (duration: number) =>
     autocannon({
       // autocannon takes several URLs at run time; its type definitions only know one.
       url: origins as unknown as string,
-      connections: CONNECTIONS,
+      connections,
       duration,
       requests: requests.map(toAutocannon),
     });

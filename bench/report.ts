@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONNECTIONS, type LatencyResult, type LoadResult } from './load';
+import type { MemoryRun } from './memory';
 import type { SseResult } from './sse';
 
 /** The benchmark's results: a table and PASS/FAIL lines on stdout, and everything as JSON. */
@@ -25,13 +26,14 @@ export interface Results {
   firstPageLatency: { entries: number; app: LatencyResult; bare: LatencyResult }[];
   sse: SseResult;
   rss: { restMb: number; underLoadMb: number; soakWarmMb: number; soakEndMb: number; soakSamplesMb: number[] };
+  memory?: MemoryRun[] | string;
 }
 
 // The classic PHP guestbook (Apache prefork, mod_php, both cores) reading 10 entries, on these machines.
 const PHP = { low: 4_000, high: 4_600, mid: 4_300 };
 const TARGET = { listVsHealthz: 0.9, p99Ms: 50, largeVsSmall: 1.2, sseP99Ms: 250, rssGrowth: 0.1 };
 
-const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+export const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const ratio = (value: number, base: number | undefined) => (base ? `${fixed(value / base, 2)}×` : '');
 const byKey = (rows: Row[], key: string) => rows.find((row) => row.key === key);
 
@@ -50,6 +52,11 @@ export function table(rows: Row[]): string {
     fixed(row.load.generatorCpuUs),
     row.rssMaxMb === undefined ? '' : fixed(row.rssMaxMb),
   ]);
+  return markdownTable(header, lines);
+}
+
+/** A Markdown table whose first column is text and the others numbers, aligned for a terminal too. */
+export function markdownTable(header: string[], lines: string[][]): string {
   const widths = header.map((_, i) => Math.max(...[header, ...lines].map((cells) => cells[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((width, i) => (i === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
@@ -86,7 +93,7 @@ export interface Target {
   detail: string;
 }
 
-const verdict = (pass: boolean): Target['verdict'] => (pass ? 'PASS' : 'FAIL');
+export const verdict = (pass: boolean): Target['verdict'] => (pass ? 'PASS' : 'FAIL');
 
 /** The least-squares slope of the second half of the samples (one a second), in MiB a minute. */
 function slopePerMinute(samples: number[]): number {

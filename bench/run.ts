@@ -6,16 +6,20 @@ import { CONNECTIONS, runLoad, sequentialLatency, uniqueEntryBody, type LatencyR
 import { summary, save, type Results, type Row } from './report';
 import { sampleRss, totalRssMb } from './proc';
 import { seedTo, trimTo, type Seeded } from './seed';
-import { startStack, stopAll, type Stack } from './servers';
+import { startRedis, startStack, stopAll, type Stack } from './servers';
 import { measureSse } from './sse';
+import { measureMemory, type MemorySettings } from './memory';
+import { memorySummary } from './memory-report';
 
 /**
- * `npm run bench`: builds the app if needed, starts Redis, two app processes and two bare floor
- * processes on loopback, and measures them one after another. Prints a table with PASS/FAIL lines for
- * the targets of issue 5 and writes everything to bench/results/<time>.json. Nothing here asserts.
+ * `npm run bench`: builds the app if needed, measures its memory under load inside the pod's limit
+ * (bench/memory.ts), then starts Redis, two app processes and two bare floor processes on loopback
+ * and measures their speed one after another. Prints tables with PASS/FAIL lines for the targets and
+ * writes everything to bench/results/<time>.json. Nothing here asserts. `npm run bench:memory`
+ * (`bench/run.ts memory`) measures the memory only.
  *
- * BENCH_QUICK=1 shortens everything for a smoke run; BENCH_DURATION_SECONDS (per measurement) and
- * BENCH_SOAK_SECONDS set the durations.
+ * BENCH_QUICK=1 shortens everything for a smoke run; BENCH_DURATION_SECONDS (per measurement),
+ * BENCH_SOAK_SECONDS and BENCH_MEMORY_ROUND_SECONDS set the durations.
  */
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -24,6 +28,7 @@ const SMALL_ENTRIES = 100;
 
 interface Settings {
   quick: boolean;
+  memory: MemorySettings;
   seconds: number;
   warmupSeconds: number;
   soakSeconds: number;
@@ -43,6 +48,8 @@ function readSettings(): Settings {
   const quick = process.env.BENCH_QUICK === '1';
   return {
     quick,
+    // Three rounds, so that retention shows as growth from one to the next, of at least a minute in all.
+    memory: { rounds: 3, roundSeconds: seconds('BENCH_MEMORY_ROUND_SECONDS', quick ? 5 : 20), warmupSeconds: quick ? 3 : 10 },
     seconds: seconds('BENCH_DURATION_SECONDS', quick ? 3 : 10),
     warmupSeconds: quick ? 1 : 3,
     soakSeconds: seconds('BENCH_SOAK_SECONDS', quick ? 10 : 120),
@@ -177,19 +184,32 @@ async function measure(stack: Stack, settings: Settings): Promise<Results> {
   };
 }
 
+async function runMemory(settings: Settings) {
+  const { dir, redis } = await startRedis();
+  const runs = await measureMemory(redis, dir, settings.memory, log);
+  console.log(`\n${memorySummary(runs)}\n`);
+  return runs;
+}
+
+async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof runMemory>>) {
+  log(`starting Redis, 2 app and 2 bare processes${settings.quick ? ' (quick mode)' : ''}…`);
+  const results = await measure(await startStack(), settings);
+  console.log(`\n${summary(results)}`);
+  log(`results written to ${save({ ...results, memory })}`);
+}
+
 async function main(): Promise<void> {
   const settings = readSettings();
+  const memoryOnly = process.argv[2] === 'memory';
   // Every repeat of the signal (tsx passes Ctrl-C on, a terminal sends it too) waits for the same stop.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => void stopAll().finally(() => process.exit(code)));
   }
   ensureSystemPackages([REDIS], log);
   buildIfNeeded();
-  log(`starting Redis, 2 app and 2 bare processes${settings.quick ? ' (quick mode)' : ''}…`);
   try {
-    const results = await measure(await startStack(), settings);
-    console.log(`\n${summary(results)}`);
-    log(`results written to ${save(results)}`);
+    const memory = await runMemory(settings);
+    if (!memoryOnly) await runSpeed(settings, memory);
   } finally {
     await stopAll();
   }

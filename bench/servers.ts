@@ -56,7 +56,8 @@ async function waitUntilReady(server: ServerProcess, readyPath: string): Promise
   throw new Error(`${server.origin}${readyPath} did not answer 200; its log:\n${readFileSync(server.log, 'utf8').slice(-2000)}`);
 }
 
-async function startProcess(name: string, [command, args]: [string, string[]], env: Record<string, string>, readyPath: string, dir: string) {
+/** Starts a server on a free loopback port (given to it as PORT) and waits until readyPath answers 200. */
+export async function startProcess(name: string, [command, args]: [string, string[]], env: Record<string, string>, readyPath: string, dir: string) {
   const port = await getPort({ host: '127.0.0.1' });
   const log = path.join(dir, `${name}.log`);
   const output = openSync(log, 'a');
@@ -69,7 +70,7 @@ async function startProcess(name: string, [command, args]: [string, string[]], e
   return server;
 }
 
-async function stopProcess({ child }: ServerProcess): Promise<void> {
+export async function stopProcess({ child }: ServerProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -78,7 +79,7 @@ async function stopProcess({ child }: ServerProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function serverEnv(redis: RedisPair): Record<string, string> {
+export function serverEnv(redis: RedisPair): Record<string, string> {
   return {
     HOSTNAME: '127.0.0.1',
     REDIS_MASTER_URL: redis.master.appUrl,
@@ -107,13 +108,19 @@ async function startServers(dir: string, redis: RedisPair) {
   return byKind;
 }
 
-/** Starts everything; stopAll() stops it, also when this fails half-way. */
-export async function startStack(): Promise<Stack> {
+/** A temporary folder and a Redis master and replica in it; stopAll() removes them. */
+export async function startRedis(): Promise<{ dir: string; redis: RedisPair }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'bench-admin', appPassword: 'bench-app' });
   [redis.master.process, redis.replica.process].forEach((child) => running.add(child));
   cleanups.push(() => redis.stop());
+  return { dir, redis };
+}
+
+/** Starts everything; stopAll() stops it, also when this fails half-way. */
+export async function startStack(): Promise<Stack> {
+  const { dir, redis } = await startRedis();
   const { app, bare } = await startServers(dir, redis);
   return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare };
 }
