@@ -25,12 +25,15 @@ export function memoryTable(runs: MemoryRun[]): string {
   );
 }
 
+const failures = (statuses: Record<string, number>) =>
+  Object.entries(statuses).filter(([status]) => !status.startsWith('2')).map(([status, count]) => `${count} × ${status}`).join(', ') || 'no error status';
+
 export function memoryTargets(runs: MemoryRun[]): Target[] {
   return runs.flatMap((run) => [
     {
       name: `${run.label}: alive, every request answered`,
       verdict: verdict(run.survived && run.oomKills === 0 && run.unanswered === 0 && run.requests > 0),
-      detail: `${run.requests} requests, ${run.unanswered} unanswered, ${run.oomKills} OOM kills`,
+      detail: `${run.requests} requests, ${run.unanswered} unanswered (${failures(run.statuses)}), ${run.oomKills} OOM kills`,
     },
     {
       name: `${run.label}: working set under ${MEMORY_TARGETS.workingSetShare * 100}% of the limit`,
