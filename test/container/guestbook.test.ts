@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoad, type LoadRequest } from '@/bench/load';
+import { memoryBytes } from '@/bench/manifest';
 import { APP_USER } from '@/scripts/redis-acl';
-import { renderManifests, workload, type K8sObject } from '../manifests/render';
+import { containers, renderManifests, workload, type K8sObject } from '../manifests/render';
 import { docker, ensureEngine, waitUntil } from './docker';
 import { dockerRunArgs } from './pod-to-docker';
 
@@ -28,6 +30,8 @@ const label = `guestbook-container-test=${run}`;
 const passwords = { admin: randomBytes(12).toString('hex'), app: randomBytes(12).toString('hex') };
 const proxyVariables = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+// As long as one run of the memory benchmark: the load that once filled a frontend's heap within 50 s.
+const LOAD_SECONDS = 60;
 
 async function buildImage(tag: string): Promise<void> {
   // Behind a TLS-intercepting proxy, npm in the build needs the machine's CAs: given as a secret, never stored.
@@ -150,6 +154,31 @@ describe.skipIf(!engine)('the image and the manifests, on Docker', () => {
     expect(await docker([...asApp, 'PING'])).toBe('PONG');
     expect(await docker([...asApp, 'FLUSHALL'])).toMatch(/NOPERM/);
     expect(await docker([...asApp, 'CONFIG', 'GET', 'requirepass'])).toMatch(/NOPERM/);
+  });
+
+  it('keeps a frontend alive inside its memory limit under steady load on the page and the list', { timeout: 3 * LOAD_SECONDS * 1000 }, async () => {
+    const frontend = name('frontend-a');
+    const limit = memoryBytes(String(containers(workload(objects, 'frontend'))[0]!.resources!.limits!.memory));
+    expect(Number(await docker(['inspect', '--format', '{{.HostConfig.Memory}}', frontend])), 'the memory limit of the manifest').toBe(limit);
+    // Two dozen short plain entries: the content that exhausted the heap fastest.
+    await docker(['exec', name('redis-master'), 'sh', '-c',
+      'for i in $(seq 1 24); do redis-cli XADD guestbook:entries "*" name "guest $i" message "hello number $i" >/dev/null; done']);
+    const target = { origins: [urls.a], pids: [] };
+    const page: LoadRequest[] = [{ path: '/', headers: { 'accept-encoding': 'gzip' } }, { path: '/' }];
+    const loads = await Promise.all([
+      runLoad(target, page, { seconds: LOAD_SECONDS, warmupSeconds: 0, connections: 50 }),
+      runLoad(target, [{ path: '/api/guestbook' }], { seconds: LOAD_SECONDS, warmupSeconds: 0, connections: 20 }),
+    ]);
+    const state = JSON.parse(await docker(['inspect', '--format', '{{json .State}}', frontend])) as { Running: boolean; OOMKilled: boolean };
+    const restarts = await docker(['inspect', '--format', '{{.RestartCount}}', frontend]);
+    const usage = await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', frontend]);
+    console.log(`under load for ${LOAD_SECONDS} s: page ${loads[0].requests} and list ${loads[1].requests} requests; memory now ${usage}`);
+    expect(state).toMatchObject({ Running: true, OOMKilled: false });
+    expect(restarts).toBe('0');
+    for (const load of loads) {
+      expect(load.requests).toBeGreaterThan(0);
+      expect({ errors: load.errors, non2xx: load.non2xx, statuses: Object.keys(load.statuses) }).toEqual({ errors: 0, non2xx: 0, statuses: ['200'] });
+    }
   });
 
   it('keeps every entry when the master restarts: the append-only file is on its volume', async () => {
