@@ -57,6 +57,12 @@ export default defineConfig({
     stdout: 'pipe',
     gracefulShutdown: { signal: 'SIGINT', timeout: 15_000 },
     // Every test posts from 127.0.0.1; the rate limit has integration tests of its own.
-    env: { PORT: String(PORT), GUESTBOOK_DATA_DIR: process.env.GUESTBOOK_E2E_DATA, RATE_LIMIT_WRITES_PER_MINUTE: '0' },
+    env: {
+      PORT: String(PORT),
+      GUESTBOOK_DATA_DIR: process.env.GUESTBOOK_E2E_DATA,
+      RATE_LIMIT_WRITES_PER_MINUTE: '0',
+      // As Docker and Kubernetes set it: a name that is not loopback. npm start must listen on localhost whatever it says.
+      HOSTNAME: 'guestbook-e2e-container-name.invalid',
+    },
   },
 });

@@ -1,17 +1,28 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { contentSecurityPolicy } from '@/lib/http/csp';
+import { getConfig } from '@/lib/config';
+import { cacheHeaders, pageFreshness } from '@/lib/http/caching';
+import { contentSecurityPolicy, NONCE_PLACEHOLDER } from '@/lib/http/csp';
+
+const freshNonce = () => Buffer.from(crypto.randomUUID()).toString('base64');
 
 /**
- * Gives every page a fresh nonce and its Content-Security-Policy; Next.js reads the nonce from the
- * request's policy and puts it on the scripts that it renders.
+ * Gives every page its nonce and its Content-Security-Policy; Next.js reads the nonce from the
+ * request's policy and puts it on the scripts that it renders. Behind the front tier the nonce is a
+ * placeholder that the front tier replaces in every response, so the page may be cached there for
+ * as long as cacheHeaders allows; alone, every render gets a fresh nonce and nothing is cached.
  */
 export function proxy(request: NextRequest) {
-  const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
-  const policy = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
+  const { frontTier } = getConfig();
+  const policy = contentSecurityPolicy(frontTier ? NONCE_PLACEHOLDER : freshNonce(), process.env.NODE_ENV === 'development');
   const headers = new Headers(request.headers);
   headers.set('Content-Security-Policy', policy);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set('Content-Security-Policy', policy);
+  if (frontTier) {
+    for (const [name, value] of Object.entries(cacheHeaders(pageFreshness(request.nextUrl.searchParams)))) response.headers.set(name, value);
+    // The language comes from the cookie, then Accept-Language (i18n/request.ts).
+    response.headers.append('Vary', 'Accept-Language, Cookie');
+  }
   return response;
 }
 

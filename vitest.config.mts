@@ -40,6 +40,17 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        test: {
+          name: 'front-tier',
+          environment: 'node',
+          include: ['test/front-tier/**/*.test.ts'],
+          // Builds the app when its sources changed, then starts Redis, two Next.js servers and nginx.
+          testTimeout: 30_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
         test: { name: 'manifests', environment: 'node', include: ['test/manifests/**/*.test.ts'] },
       },
       {

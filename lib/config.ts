@@ -55,6 +55,7 @@ const EnvSchema = z
     TRUST_PROXY: optional(wholeNumber('the number of proxy hops to trust (0 trusts none)')),
     GUESTBOOK_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters, or unset to turn moderation off')),
     PORT: optional(port),
+    FRONT_TIER: optional(z.enum(['true', 'false'], { error: 'must be "true" (a front tier puts a fresh nonce in every page) or "false"' })),
   })
   .superRefine((env, ctx) => {
     const need = (variable: keyof typeof env, because: string) => {
@@ -94,6 +95,11 @@ export interface Config {
   trustProxyHops: number;
   adminToken?: string;
   port: number;
+  /**
+   * A front tier stands in front of this server and puts a fresh nonce into every page it passes on,
+   * so pages are rendered with a placeholder and may be cached there (docs/decisions/010).
+   */
+  frontTier: boolean;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +173,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     trustProxyHops: env.TRUST_PROXY ?? 0,
     adminToken: env.GUESTBOOK_ADMIN_TOKEN,
     port: env.PORT ?? 3000,
+    frontTier: env.FRONT_TIER === 'true',
   };
 }
 

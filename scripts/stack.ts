@@ -2,11 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import getPort from 'get-port';
+import { NGINX, startFrontTier, type FrontTier } from './front-tier';
 import { startRedisPair, type Credentials, type RedisPair } from './redis-server';
 import { ensureSystemPackages, REDIS } from './system-packages';
 
 /**
- * The local stack: `npm start` (production build) and `npm run dev` (next dev). Without any REDIS_*
+ * The local stack: `npm start` (production build behind the front tier, nginx, as in a frontend pod)
+ * and `npm run dev` (next dev, alone). Without any REDIS_*
  * variable it runs its own Redis master and replica, with their data in GUESTBOOK_DATA_DIR (.data by
  * default), and points the app at them; with REDIS_MASTER_URL, REDIS_SENTINELS or GET_HOSTS_FROM
  * set, it runs the app against those instead. Ctrl-C stops everything.
@@ -28,6 +31,15 @@ function newestMtime(target: string): number {
 const STANDALONE = path.join(ROOT, '.next', 'standalone');
 
 /**
+ * Where the local stack listens: GUESTBOOK_HOST, else every IPv4 interface, so that localhost answers
+ * and so does a container's published port. Never HOSTNAME: Docker and Kubernetes set it to the
+ * machine's name, which resolves to the container's own address, and Next's standalone server would
+ * listen there and not on loopback.
+ */
+const DEFAULT_HOST = '0.0.0.0';
+export const listenHost = (env: NodeJS.ProcessEnv) => env.GUESTBOOK_HOST || DEFAULT_HOST;
+
+/**
  * Builds when any source is newer than the last build, then gives the standalone server the static
  * assets that it serves but does not copy itself: `npm start` runs what the container runs.
  */
@@ -43,8 +55,8 @@ export function buildIfNeeded(): void {
   if (existsSync(path.join(ROOT, 'public'))) cpSync(path.join(ROOT, 'public'), path.join(STANDALONE, 'public'), { recursive: true });
 }
 
-export function serverCommand(mode: 'start' | 'dev', port: string): [string, string[]] {
-  return mode === 'start' ? [process.execPath, [path.join(STANDALONE, 'server.js')]] : [NEXT, ['dev', '--port', port]];
+export function serverCommand(mode: 'start' | 'dev', port: string, host = DEFAULT_HOST): [string, string[]] {
+  return mode === 'start' ? [process.execPath, [path.join(STANDALONE, 'server.js')]] : [NEXT, ['dev', '--port', port, '--hostname', host]];
 }
 
 // Local Redis still requires passwords (administrator and app user); made once, kept beside the data.
@@ -78,18 +90,36 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   }
 
   const port = (env.PORT ??= '3000');
+  const host = listenHost(env);
+  const front = mode === 'start' ? await frontTierAvailable() : false;
+  // Behind the front tier, Next.js listens on loopback only and trusts the one hop in front of it.
+  const appPort = front ? String(await getPort({ host: '127.0.0.1' })) : port;
+  Object.assign(env, front ? { PORT: appPort, HOSTNAME: '127.0.0.1', FRONT_TIER: 'true', TRUST_PROXY: '1' } : { HOSTNAME: host });
   // The production server's own graceful shutdown (lib/shutdown.ts) handles signals, as in the container.
   if (mode === 'start') env.NEXT_MANUAL_SIG_HANDLE = 'true';
-  const [command, args] = serverCommand(mode, port);
+  const [command, args] = serverCommand(mode, appPort, host);
   const app = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env });
   // Killed by the signal that we sent is a clean stop.
   const appExited = new Promise<number>((resolve) => app.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGTERM' ? 0 : 1))));
+  let frontTier: FrontTier | undefined;
+  if (front) {
+    const dir = path.resolve(ROOT, env.GUESTBOOK_DATA_DIR ?? '.data', 'front-tier');
+    frontTier = await startFrontTier({
+      listen: `${host}:${port}`,
+      upstreams: [`127.0.0.1:${appPort}`],
+      dir,
+      staticDir: path.join(ROOT, '.next', 'static'),
+      accessLog: path.join(dir, 'access.log'),
+    });
+    log(`front tier (nginx) on ${host}:${port} in front of Next.js on 127.0.0.1:${appPort} (metrics: http://127.0.0.1:${appPort}/api/metrics)`);
+  }
   log(`serving http://localhost:${port}`);
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await frontTier?.stop();
     if (app.exitCode === null) app.kill('SIGTERM');
     const code = await appExited;
     await pair?.stop();
@@ -99,6 +129,18 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   void appExited.then(stop);
+}
+
+/** nginx, installed like Redis where it can be; without it the stack serves with Next.js alone. */
+async function frontTierAvailable(): Promise<boolean> {
+  try {
+    ensureSystemPackages([NGINX], log);
+    return true;
+  } catch (error) {
+    log(`no front tier: ${error instanceof Error ? error.message : String(error)}`);
+    log('serving with Next.js alone: no cache, no static files from disk, no overload shedding (README, "Front tier")');
+    return false;
+  }
 }
 
 // Run as a script only: the benchmark imports buildIfNeeded from here.

@@ -1,4 +1,12 @@
 /**
+ * Where a page rendered for the front tier has its nonce: the front tier replaces it, in the header
+ * and in the HTML, with a fresh value for every response, so that a cached page never reuses one
+ * (front-tier/nginx.conf, docs/decisions/010-front-tier.md). Letters and digits only, as a nonce
+ * may be, and as long as the value that replaces it.
+ */
+export const NONCE_PLACEHOLDER = 'GuestbookFrontTierNoncePlacehold';
+
+/**
  * The page's Content-Security-Policy: scripts only from here and only with this response's nonce
  * (no inline script without it, no eval in production), nothing framed, no plugins, forms only to us.
  */

@@ -18,14 +18,12 @@ export function matchesIfNoneMatch(header: string | null, etag: string): boolean
   return header.split(',').some((tag) => opaqueTag(tag) === opaqueTag(etag));
 }
 
-/** A JSON response with its ETag, or an empty 304 when the request's If-None-Match names it. */
+/** A JSON response with its ETag, or an empty 304 when the request's If-None-Match names it; what caches may do comes from init. */
 export function conditionalJson(request: Request, body: unknown, init: ResponseInit = {}): Response {
   const text = JSON.stringify(body);
   const etag = weakETag(text);
   const headers = new Headers(init.headers);
   headers.set('ETag', etag);
-  // Stored copies must be checked with the server before use: the list changes at any time.
-  headers.set('Cache-Control', 'no-cache');
   if (matchesIfNoneMatch(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
   headers.set('Content-Type', 'application/json');
   return new Response(text, { ...init, headers });
