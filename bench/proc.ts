@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * What the server processes use, read from /proc: resident memory, as the kernel counts it (what a
@@ -9,13 +9,29 @@ import { readFileSync } from 'node:fs';
 // Linux counts CPU time in clock ticks of 1/100 s (CLK_TCK) on every common platform.
 const TICKS_PER_SECOND = 100;
 
+// The command name (2nd field) may hold spaces: the fields after it, from the state (3rd) on.
+const statFields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+
 /** User plus system CPU seconds that the processes have used since they started. */
 export function cpuSeconds(pids: number[]): number {
   return pids.reduce((sum, pid) => {
-    // The command name (2nd field) may hold spaces; utime and stime are the 12th and 13th after it.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = statFields(pid); // utime and stime: the 12th and 13th after the command name
     return sum + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   }, 0);
+}
+
+/** The processes whose parent is `parent` now (the kernel here may lack /proc/<pid>/task/<tid>/children). */
+export function childPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return Number(statFields(name)[1]) === parent;
+      } catch {
+        return false; // it ended between the listing and the read
+      }
+    })
+    .map(Number);
 }
 
 export function rssMb(pid: number): number {
