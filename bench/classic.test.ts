@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { withClient } from '../scripts/redis-server';
 import { APACHE_PHP, ensureSystemPackages } from '../scripts/system-packages';
 import { commandCalls } from '../test/integration/helpers';
+import { cpuSeconds } from './proc';
 import { CLASSIC_KEY, CLASSIC_READ_PATH, classicRedis, seedClassic, startClassic, type ClassicServer } from './classic';
 
 // The benchmark's comparison means something only if the re-creation does what the classic did: the
@@ -63,6 +64,20 @@ describe('the classic PHP frontend', () => {
     // StartServers 5: the parent and at least five workers.
     expect(pids.length).toBeGreaterThanOrEqual(6);
     for (const pid of pids) expect(command(pid)).toBe('apache2');
+  });
+
+  it('keeps counting the CPU time of a worker after it has ended', async () => {
+    // Enough requests that every worker has used some clock ticks.
+    for (let i = 0; i < 500; i++) await fetch(classic.origin + CLASSIC_READ_PATH).then((response) => response.arrayBuffer());
+    const [, ...workers] = classic.pids();
+    const busiest = workers.reduce((most, pid) => (cpuSeconds([pid]) > cpuSeconds([most]) ? pid : most));
+    expect(cpuSeconds([busiest])).toBeGreaterThan(0);
+    const before = classic.cpuSeconds();
+
+    process.kill(busiest, 'SIGKILL');
+    // Gone once Apache has reaped it (and started another).
+    await expect.poll(() => existsSync(`/proc/${busiest}`), { timeout: 5_000 }).toBe(false);
+    expect(classic.cpuSeconds()).toBeGreaterThanOrEqual(before);
   });
 
   // Last: the other tests use this server.

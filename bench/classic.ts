@@ -4,7 +4,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { waitForReplicaCatchUp, withClient } from '../scripts/redis-server';
 import { APACHE_PHP, ensureSystemPackages } from '../scripts/system-packages';
-import { childPids } from './proc';
+import { childPids, cpuSecondsWithChildren } from './proc';
 
 /**
  * The classic guestbook's frontend (bench/classic/), as its image ran it: Apache prefork with mod_php
@@ -30,6 +30,11 @@ export interface ClassicServer {
   origin: string;
   /** The Apache parent and its workers now: prefork starts and ends workers as the load changes. */
   pids(): number[];
+  /**
+   * CPU seconds of the parent and of every worker it has had: summing pids() at the start and at the
+   * end of a measurement would miss the workers that ended in between, which prefork ends even under load.
+   */
+  cpuSeconds(): number;
   /** Ends the parent and every worker; safe to call again. */
   stop(): Promise<void>;
 }
@@ -206,7 +211,8 @@ export async function startClassic(options: ClassicOptions): Promise<ClassicServ
     await stop();
     throw error;
   }
-  return { origin, pids: () => [child.pid!, ...childPids(child.pid!)], stop };
+  const parent = child.pid!;
+  return { origin, pids: () => [parent, ...childPids(parent)], cpuSeconds: () => cpuSecondsWithChildren(parent), stop };
 }
 
 /** The n-th entry (from 1): no comma, which the classic would take for the start of another entry. */
