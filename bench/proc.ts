@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * What the server processes use, read from /proc: resident memory, as the kernel counts it (what a
@@ -9,17 +9,56 @@ import { readFileSync } from 'node:fs';
 // Linux counts CPU time in clock ticks of 1/100 s (CLK_TCK) on every common platform.
 const TICKS_PER_SECOND = 100;
 
+// The fields after the command name (which may hold spaces), from the state on: [1] is the parent's
+// pid, [11] and [12] utime and stime, [13] and [14] the same of the children that it has reaped.
+const statFields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+
+const seconds = (fields: string[], ...at: number[]) => at.reduce((sum, i) => sum + Number(fields[i]), 0) / TICKS_PER_SECOND;
+
 /** User plus system CPU seconds that the processes have used since they started. */
 export function cpuSeconds(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    // The command name (2nd field) may hold spaces; utime and stime are the 12th and 13th after it.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  }, 0);
+  return pids.reduce((sum, pid) => sum + seconds(statFields(pid), 11, 12), 0);
+}
+
+interface Stat {
+  pid: number;
+  fields: string[];
+}
+
+// The kernel here may lack /proc/<pid>/task/<tid>/children: every process's parent is read instead.
+function childStats(parent: number): Stat[] {
+  const children: Stat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = statFields(name);
+      if (Number(fields[1]) === parent) children.push({ pid: Number(name), fields });
+    } catch {
+      // it ended between the listing and the read
+    }
+  }
+  return children;
+}
+
+/** The processes whose parent is `parent` now. */
+export const childPids = (parent: number) => childStats(parent).map((child) => child.pid);
+
+/**
+ * CPU seconds of a process and of its children, those that have ended included: a prefork server
+ * ends and starts workers even under steady load, so that summing the live ones at two moments
+ * misses (or cannot read) those that ended in between. A reaped child's time is added to its parent's.
+ */
+export function cpuSecondsWithChildren(parent: number): number {
+  // The parent first: a child reaped between the reads is then missed rather than counted twice.
+  const own = seconds(statFields(parent), 11, 12, 13, 14);
+  return childStats(parent).reduce((sum, child) => sum + seconds(child.fields, 11, 12), own);
 }
 
 export function rssMb(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  // A worker that has exited but is not reaped yet (Apache's, under prefork) holds no memory.
+  if (/^State:\s+Z/m.test(status)) return 0;
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
   return Number(kb) / 1024;
 }
