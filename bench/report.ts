@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CONNECTIONS, type LatencyResult, type LoadResult } from './load';
 import type { MemoryRun } from './memory';
 import type { SseResult } from './sse';
+import type { VersusResults } from './versus-classic';
 
 /** The benchmark's results: a table and PASS/FAIL lines on stdout, and everything as JSON. */
 
@@ -27,6 +28,7 @@ export interface Results {
   sse: SseResult;
   rss: { restMb: number; underLoadMb: number; soakWarmMb: number; soakEndMb: number; soakSamplesMb: number[] };
   memory?: MemoryRun[] | string;
+  versus?: VersusResults;
 }
 
 // The classic PHP guestbook (Apache prefork, mod_php, both cores) reading 10 entries, on these machines.

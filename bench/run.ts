@@ -10,6 +10,8 @@ import { startRedis, startStack, stopAll, type Stack } from './servers';
 import { measureSse } from './sse';
 import { measureMemory, type MemorySettings } from './memory';
 import { memorySummary } from './memory-report';
+import { childPids } from './proc';
+import { measureVersusClassic, versusSummary } from './versus-classic';
 
 /**
  * `npm run bench`: builds the app if needed, measures its memory under load inside the pod's limit
@@ -193,9 +195,19 @@ async function runMemory(settings: Settings) {
 
 async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof runMemory>>) {
   log(`starting Redis, 2 app and 2 bare processes${settings.quick ? ' (quick mode)' : ''}…`);
-  const results = await measure(await startStack(), settings);
+  const stack = await startStack();
+  const results = await measure(stack, settings);
   console.log(`\n${summary(results)}`);
-  log(`results written to ${save({ ...results, memory })}`);
+  const nginx = stack.front.process.pid!;
+  const versus = await measureVersusClassic(
+    stack.redis,
+    { front: { origins: [stack.front.origin], pids: [...appPids(stack), nginx, ...childPids(nginx)] }, next: target(stack, 'app') },
+    stack.dir,
+    settings,
+    log,
+  );
+  console.log(`\n${versusSummary(versus)}`);
+  log(`results written to ${save({ ...results, memory, versus })}`);
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import { startRedisPair, type RedisPair } from '../scripts/redis-server';
+import { startFrontTier, type FrontTier } from '../scripts/front-tier';
 import { serverCommand } from '../scripts/stack';
 
 /**
@@ -24,6 +25,9 @@ export interface Stack {
   redis: { masterUrl: string; replicaUrl: string };
   app: ServerProcess[];
   bare: ServerProcess[];
+  /** The front tier (nginx) in front of the app processes, as npm start and a frontend pod run it. */
+  front: FrontTier;
+  dir: string;
 }
 
 export const PROCESSES_PER_KIND = 2;
@@ -95,14 +99,16 @@ export function serverEnv(redis: RedisPair): Record<string, string> {
 async function startServers(dir: string, redis: RedisPair) {
   const env = serverEnv(redis);
   const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
+  // The app processes stand behind the front tier (and answer straight too, for the rows without it).
+  const appEnv = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
   const kinds = [
-    { kind: 'app', command: serverCommand('start', ''), ready: '/api/readyz' },
-    { kind: 'bare', command: bareCommand, ready: '/healthz' },
+    { kind: 'app', command: serverCommand('start', ''), ready: '/api/readyz', env: appEnv },
+    { kind: 'bare', command: bareCommand, ready: '/healthz', env },
   ] as const;
   const byKind: Record<'app' | 'bare', ServerProcess[]> = { app: [], bare: [] };
-  for (const { kind, command, ready } of kinds) {
+  for (const { kind, command, ready, env: kindEnv } of kinds) {
     for (let i = 0; i < PROCESSES_PER_KIND; i++) {
-      byKind[kind].push(await startProcess(`${kind}-${i}`, command, env, ready, dir));
+      byKind[kind].push(await startProcess(`${kind}-${i}`, command, kindEnv, ready, dir));
     }
   }
   return byKind;
@@ -122,5 +128,12 @@ export async function startRedis(): Promise<{ dir: string; redis: RedisPair }> {
 export async function startStack(): Promise<Stack> {
   const { dir, redis } = await startRedis();
   const { app, bare } = await startServers(dir, redis);
-  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare };
+  const front = await startFrontTier({
+    listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
+    upstreams: app.map((server) => new URL(server.origin).host),
+    dir: path.join(dir, 'front-tier'),
+    staticDir: path.join(ROOT, '.next', 'static'),
+  });
+  cleanups.push(() => front.stop());
+  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare, front, dir };
 }

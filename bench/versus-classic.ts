@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { STREAM_KEY } from './bare-server';
+import { classicAvailability, classicRedis, CLASSIC_READ_PATH, seedClassic, startClassic } from './classic';
+import { runLoad, type LoadRequest, type LoadResult, type LoadTarget } from './load';
+import { fixed, markdownTable, verdict, type Target } from './report';
+import { waitForReplicaCatchUp, withClient } from '../scripts/redis-server';
+
+/**
+ * The work a visitor causes, side by side with the classic PHP guestbook (bench/classic/) on the same
+ * Redis pair and the same two cores: a list read, and a visit (the classic: its static page and one
+ * list read; ours: `GET /` as a browser sends it), through our front tier and straight from Next.js,
+ * at 10, 1,000 and 100,000 entries.
+ */
+
+export const SIZES = [10, 1_000, 100_000];
+const TARGETS = { visit: 1.5, list: 2, p99Ms: 50 };
+const BROWSER = { accept: 'text/html,application/xhtml+xml', 'accept-encoding': 'gzip, deflate, br', 'accept-language': 'en-US,en;q=0.9' };
+
+export interface VersusRow {
+  entries: number;
+  what: 'list read' | 'visit';
+  classic?: LoadResult;
+  front: LoadResult;
+  next: LoadResult;
+}
+
+export interface VersusResults {
+  classic: string;
+  rows: VersusRow[];
+}
+
+interface Urls {
+  masterUrl: string;
+  replicaUrl: string;
+}
+
+/** Exactly `entries` entries in our stream, as guests would have written them. */
+async function seedStream(urls: Urls, entries: number): Promise<void> {
+  await withClient(urls.masterUrl, async (master) => {
+    await master.del(STREAM_KEY);
+    for (let start = 0; start < entries; start += 10_000) {
+      const pipeline = master.pipeline();
+      for (let i = start; i < Math.min(entries, start + 10_000); i++) pipeline.xadd(STREAM_KEY, '*', 'name', `Guest ${i % 97}`, 'message', `Hello guestbook! Entry number ${i}.`);
+      await pipeline.exec();
+    }
+  });
+  await waitForReplicaCatchUp(urls.masterUrl, urls.replicaUrl, 120_000);
+}
+
+// A classic visit is two requests; ours is one. Visits per second from requests per second.
+const asVisits = (load: LoadResult, requestsPerVisit: number): LoadResult => ({ ...load, rps: load.rps / requestsPerVisit });
+
+export async function measureVersusClassic(
+  urls: Urls,
+  ours: { front: LoadTarget; next: LoadTarget },
+  dir: string,
+  settings: { seconds: number; warmupSeconds: number },
+  log: (line: string) => void,
+): Promise<VersusResults> {
+  const available = classicAvailability(log);
+  const classicDir = path.join(dir, 'classic');
+  mkdirSync(classicDir, { recursive: true });
+  const classic = available.available ? await startClassic({ dir: classicDir, ...classicRedis(urls.masterUrl, urls.replicaUrl) }) : undefined;
+  const load = (target: LoadTarget, requests: LoadRequest[]) => runLoad(target, requests, settings);
+  const rows: VersusRow[] = [];
+  try {
+    for (const entries of SIZES) {
+      log(`versus the classic, ${entries.toLocaleString('en')} entries…`);
+      await seedStream(urls, entries);
+      if (classic) await seedClassic(urls.masterUrl, urls.replicaUrl, entries);
+      const classicTarget = classic && { origins: [classic.origin], pids: [] };
+      rows.push({
+        entries,
+        what: 'list read',
+        classic: classicTarget && (await load(classicTarget, [{ path: CLASSIC_READ_PATH }])),
+        front: await load(ours.front, [{ path: '/api/guestbook' }]),
+        next: await load(ours.next, [{ path: '/api/guestbook' }]),
+      });
+      rows.push({
+        entries,
+        what: 'visit',
+        classic: classicTarget && asVisits(await load(classicTarget, [{ path: '/' }, { path: CLASSIC_READ_PATH }]), 2),
+        front: await load(ours.front, [{ path: '/', headers: BROWSER }]),
+        next: await load(ours.next, [{ path: '/', headers: BROWSER }]),
+      });
+    }
+  } finally {
+    await classic?.stop();
+  }
+  return { classic: available.available ? 'Apache prefork + mod_php + Predis (bench/classic/)' : `not available: ${available.reason}`, rows };
+}
+
+const cell = (load: LoadResult | undefined) => (load ? `${fixed(load.rps)} (p99 ${fixed(load.p99Ms)} ms)` : '–');
+const times = (load: LoadResult, base: LoadResult | undefined) => (base ? `${fixed(load.rps / base.rps, 2)}×` : '–');
+
+export function versusTable({ rows }: VersusResults): string {
+  const header = ['entries, what', 'classic /s', 'ours via front tier /s', '÷ classic', 'ours from Next.js /s', '÷ classic', 'failed'];
+  return markdownTable(
+    header,
+    rows.map((row) => [
+      `${row.entries.toLocaleString('en')}, ${row.what}`,
+      cell(row.classic),
+      cell(row.front),
+      times(row.front, row.classic),
+      cell(row.next),
+      times(row.next, row.classic),
+      String([row.front, row.next].reduce((sum, load) => sum + load.errors + load.non2xx, 0)),
+    ]),
+  );
+}
+
+export function versusTargets({ rows }: VersusResults): Target[] {
+  return rows.flatMap((row) => {
+    const wanted = row.what === 'visit' ? TARGETS.visit : TARGETS.list;
+    const label = `${row.what} at ${row.entries.toLocaleString('en')} entries`;
+    return [
+      {
+        name: `${label} ≥ ${wanted}× the classic's, through the front tier`,
+        verdict: row.classic ? verdict(row.front.rps >= wanted * row.classic.rps && row.front.errors + row.front.non2xx === 0) : ('SKIP' as const),
+        detail: row.classic ? `${fixed(row.front.rps)} vs ${fixed(row.classic.rps)} = ${times(row.front, row.classic)}` : 'no classic to compare with',
+      },
+      { name: `${label}: p99 < ${TARGETS.p99Ms} ms at 50 connections, through the front tier`, verdict: verdict(row.front.p99Ms < TARGETS.p99Ms), detail: `p99 ${fixed(row.front.p99Ms)} ms` },
+    ];
+  });
+}
+
+export function versusSummary(results: VersusResults): string {
+  return [`versus the classic guestbook: ${results.classic}`, '', versusTable(results), '', ...versusTargets(results).map((t) => `${t.verdict} ${t.name}: ${t.detail}`)].join('\n');
+}
