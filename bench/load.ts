@@ -55,10 +55,12 @@ export interface LoadTarget {
   origins: string[];
   /** The server processes behind the origins, whose CPU time is counted. */
   pids: number[];
+  /** Their CPU seconds, where processes come and go (nginx's cache loader, Apache's workers). */
+  cpuSeconds?: () => number;
 }
 
 export async function runLoad(
-  { origins, pids }: LoadTarget,
+  { origins, pids, cpuSeconds: cpu = () => cpuSeconds(pids) }: LoadTarget,
   requests: LoadRequest[],
   { seconds, warmupSeconds, connections = CONNECTIONS }: { seconds: number; warmupSeconds: number; connections?: number },
 ): Promise<LoadResult> {
@@ -71,13 +73,13 @@ export async function runLoad(
       requests: requests.map(toAutocannon),
     });
   if (warmupSeconds > 0) await run(warmupSeconds);
-  const serverBefore = cpuSeconds(pids);
+  const serverBefore = cpu();
   const generatorBefore = process.cpuUsage();
   const result = await run(seconds);
   const generator = process.cpuUsage(generatorBefore);
   const perRequest = (microseconds: number) => microseconds / Math.max(1, result.requests.total);
   return {
-    serverCpuUs: perRequest((cpuSeconds(pids) - serverBefore) * 1e6),
+    serverCpuUs: perRequest((cpu() - serverBefore) * 1e6),
     generatorCpuUs: perRequest(generator.user + generator.system),
     rps: result.requests.average,
     p50Ms: result.latency.p50,

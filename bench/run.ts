@@ -4,13 +4,13 @@ import { buildIfNeeded } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
 import { CONNECTIONS, runLoad, sequentialLatency, uniqueEntryBody, type LatencyResult, type LoadRequest } from './load';
 import { summary, save, type Results, type Row } from './report';
-import { sampleRss, totalRssMb } from './proc';
+
 import { seedTo, trimTo, type Seeded } from './seed';
 import { startRedis, startStack, stopAll, type Stack } from './servers';
 import { measureSse } from './sse';
 import { measureMemory, type MemorySettings } from './memory';
 import { memorySummary } from './memory-report';
-import { childPids } from './proc';
+import { cpuSeconds, cpuSecondsWithChildren, sampleRss, totalRssMb } from './proc';
 import { measureVersusClassic, versusSummary } from './versus-classic';
 
 /**
@@ -201,7 +201,10 @@ async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof ru
   const nginx = stack.front.process.pid!;
   const versus = await measureVersusClassic(
     stack.redis,
-    { front: { origins: [stack.front.origin], pids: [...appPids(stack), nginx, ...childPids(nginx)] }, next: target(stack, 'app') },
+    {
+      front: { origins: [stack.front.origin], pids: [], cpuSeconds: () => cpuSeconds(appPids(stack)) + cpuSecondsWithChildren(nginx) },
+      next: target(stack, 'app'),
+    },
     stack.dir,
     settings,
     log,

@@ -69,7 +69,7 @@ export async function measureVersusClassic(
       log(`versus the classic, ${entries.toLocaleString('en')} entries…`);
       await seedStream(urls, entries);
       if (classic) await seedClassic(urls.masterUrl, urls.replicaUrl, entries);
-      const classicTarget = classic && { origins: [classic.origin], pids: [] };
+      const classicTarget = classic && { origins: [classic.origin], pids: [], cpuSeconds: classic.cpuSeconds };
       rows.push({
         entries,
         what: 'list read',
