@@ -57,9 +57,14 @@ export async function withClient<T>(url: string, command: (client: Redis) => Pro
     retryStrategy: () => null,
     connectTimeout: 1000,
   });
-  client.on('error', () => {});
+  // A refused handshake (NOAUTH, WRONGPASS) fails the connection, and ioredis tells why only in an
+  // 'error' event: the caller gets that reason rather than "Connection is closed".
+  let failure: unknown;
+  client.on('error', (error) => (failure = error));
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw failure ?? error;
+    });
     return await command(client);
   } finally {
     client.disconnect();
