@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { GuestbookPage } from './pages/guestbook-page';
 
-const CHINESE = { name: '姓名', message: '留言', sign: '签名', list: '留言，最新的在前', older: '查看更早的留言' };
+const CHINESE = { form: '签名留言', name: '姓名', message: '留言', sign: '签名', list: '留言，最新的在前', older: '查看更早的留言' };
 
 test.describe('a visitor whose browser prefers Chinese', () => {
   test.use({ locale: 'zh-CN' });

@@ -13,6 +13,21 @@ test('without JavaScript the form still posts, and the page shows the entry', as
   await guestbook.expectEntry('No-JS', message);
 });
 
+test("without JavaScript the browser's own checks stop an empty form: nothing is sent", async ({ page }) => {
+  const guestbook = new GuestbookPage(page);
+  const posts = guestbook.recordPosts();
+  await guestbook.goto();
+  await expect(guestbook.form).not.toHaveAttribute('novalidate');
+  await guestbook.submit.click();
+  await expect(guestbook.name.and(page.locator(':invalid'))).toHaveCount(1);
+  await expect(page).toHaveURL(/\/$/);
+
+  // The next post, a valid one, is the first that reaches the API.
+  await guestbook.sign('No-JS', `Filled in ${randomUUID().slice(0, 8)}`);
+  await expect(page).toHaveURL(/\?posted=/);
+  expect(posts).toHaveLength(1);
+});
+
 test('without JavaScript a refused post says which field to fix', async ({ page }) => {
   const guestbook = new GuestbookPage(page);
   await guestbook.goto();

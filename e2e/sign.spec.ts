@@ -37,6 +37,18 @@ test('the form checks the rules before sending and says what to fix', async ({ p
   expect(entries.map((entry: { message: string }) => entry.message)).not.toContain(message);
 });
 
+test('once its script runs, the form checks an empty form itself, in its own words', async ({ page }) => {
+  const guestbook = new GuestbookPage(page);
+  const posts = guestbook.recordPosts();
+  await guestbook.goto();
+  await expect(guestbook.form).toHaveAttribute('novalidate');
+  await guestbook.submit.click();
+  await expect(page.getByText('Please enter your name.')).toBeVisible();
+  await expect(page.getByText('Please write a message.')).toBeVisible();
+  await expect(guestbook.name).toBeFocused();
+  expect(posts).toEqual([]);
+});
+
 test('text in any script is kept exactly: Chinese, emoji, right-to-left', async ({ page }) => {
   const guestbook = new GuestbookPage(page);
   const texts = [

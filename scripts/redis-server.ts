@@ -57,9 +57,14 @@ export async function withClient<T>(url: string, command: (client: Redis) => Pro
     retryStrategy: () => null,
     connectTimeout: 1000,
   });
-  client.on('error', () => {});
+  // A refused handshake (NOAUTH, WRONGPASS) fails the connection, and ioredis tells why only in an
+  // 'error' event: the caller gets that reason rather than "Connection is closed".
+  let failure: unknown;
+  client.on('error', (error) => (failure = error));
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw failure ?? error;
+    });
     return await command(client);
   } finally {
     client.disconnect();
@@ -185,12 +190,25 @@ export async function startRedisPair({ dir, ...credentials }: { dir: string } & 
 
 export interface Sentinel {
   port: number;
+  /** With the sentinel's password. */
+  url: string;
   stop(): Promise<void>;
 }
 
+export interface SentinelOptions {
+  dir: string;
+  master: RedisServer;
+  name: string;
+  /** The servers' administrator, to reconfigure them in a failover. */
+  password: string;
+  /** The sentinel's own (requirepass), which the sentinels also give each other. */
+  sentinelPassword: string;
+  quorum: number;
+}
+
 /** A Redis Sentinel watching `master` under `name`, deciding with `quorum` votes, quick to notice. */
-export async function startSentinel(options: { dir: string; master: RedisServer; name: string; password: string; quorum: number }): Promise<Sentinel> {
-  const { dir, master, name, password, quorum } = options;
+export async function startSentinel(options: SentinelOptions): Promise<Sentinel> {
+  const { dir, master, name, password, sentinelPassword, quorum } = options;
   mkdirSync(dir, { recursive: true });
   const port = await getPort({ host: '127.0.0.1' });
   // Sentinel rewrites its configuration file as the topology changes, so it gets a file of its own.
@@ -202,6 +220,7 @@ export async function startSentinel(options: { dir: string; master: RedisServer;
       'bind 127.0.0.1',
       `dir ${dir}`,
       `logfile ${path.join(dir, 'sentinel.log')}`,
+      `requirepass ${sentinelPassword}`,
       `sentinel monitor ${name} 127.0.0.1 ${master.port} ${quorum}`,
       `sentinel auth-pass ${name} ${password}`,
       `sentinel down-after-milliseconds ${name} 1000`,
@@ -212,11 +231,11 @@ export async function startSentinel(options: { dir: string; master: RedisServer;
   );
   const child = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(`sentinel on port ${port}`, 10_000, async () =>
-    (await withClient(`redis://127.0.0.1:${port}`, (client) => client.ping())) === 'PONG' ? true : undefined,
-  );
+  const url = `redis://:${encodeURIComponent(sentinelPassword)}@127.0.0.1:${port}`;
+  await waitFor(`sentinel on port ${port}`, 10_000, async () => ((await withClient(url, (client) => client.ping())) === 'PONG' ? true : undefined));
   return {
     port,
+    url,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

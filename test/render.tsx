@@ -6,11 +6,19 @@ import zh from '@/messages/zh-CN.json';
 
 const MESSAGES = { en, 'zh-CN': zh } as const;
 
-/** Renders a component inside the same i18n provider that the layout gives it. */
-export function renderWithIntl(ui: ReactElement, { locale = 'en', now = new Date() }: { locale?: keyof typeof MESSAGES; now?: Date } = {}) {
-  return render(
+interface IntlOptions {
+  locale?: keyof typeof MESSAGES;
+  now?: Date;
+}
+
+/** A component inside the same i18n provider that the layout gives it. */
+export function withIntl(ui: ReactElement, { locale = 'en', now = new Date() }: IntlOptions = {}) {
+  return (
     <NextIntlClientProvider locale={locale} messages={MESSAGES[locale]} timeZone="UTC" now={now}>
       {ui}
-    </NextIntlClientProvider>,
+    </NextIntlClientProvider>
   );
 }
+
+/** Renders a component (with Testing Library) inside the layout's i18n provider. */
+export const renderWithIntl = (ui: ReactElement, options?: IntlOptions) => render(withIntl(ui, options));

@@ -1,9 +1,8 @@
 'use client';
 
 import { useFormatter, useNow } from 'next-intl';
-import { useSyncExternalStore } from 'react';
+import { useBrowserValue } from './use-browser-value';
 
-const neverChanges = () => () => {};
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
@@ -14,7 +13,7 @@ export function RelativeTime({ iso }: { iso: string }) {
   const format = useFormatter();
   const now = useNow({ updateInterval: 30_000 });
   const date = new Date(iso);
-  const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, () => 'UTC');
+  const timeZone = useBrowserValue(browserTimeZone, 'UTC');
   const exact = format.dateTime(date, { dateStyle: 'full', timeStyle: 'long', timeZone });
   return (
     <time dateTime={iso} title={exact} className="entry-time">

@@ -1,9 +1,10 @@
-import { screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Entry } from '@/lib/guestbook/schema';
 import { fakeApi } from '@/test/fake-api';
-import { renderWithIntl } from '@/test/render';
+import { renderWithIntl, withIntl } from '@/test/render';
 import { SignForm } from './sign-form';
 
 const entry: Entry = { id: '1795737637915-0', name: 'Ada', message: 'Hello', createdAt: '2026-11-27T00:00:37.915Z' };
@@ -21,6 +22,7 @@ function setup(locale: 'en' | 'zh-CN' = 'en') {
 
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('SignForm', () => {
@@ -124,6 +126,29 @@ describe('SignForm', () => {
     await user.click(submit);
     const key = (request: number) => new Headers(api.requests[request]!.init.headers).get('Idempotency-Key');
     expect(key(1)).not.toBe(key(0));
+  });
+
+  it('does its own checks, instead of the browser, once its script runs', () => {
+    setup();
+    expect(screen.getByRole('form', { name: 'Sign the guestbook' })).toHaveAttribute('novalidate');
+  });
+
+  it("leaves the browser's own checks on in the server's HTML until hydration, without a mismatch", async () => {
+    const ui = withIntl(<SignForm onPosted={() => {}} />);
+    const html = renderToString(ui);
+    const served = document.createElement('div');
+    served.innerHTML = html;
+    expect(served.querySelector('form')).not.toHaveAttribute('novalidate');
+    expect([...served.querySelectorAll('#name, #message')].map((control) => (control as HTMLInputElement).required)).toEqual([true, true]);
+
+    // React reports a mismatch on the console, or as a recoverable error when it renders anew.
+    const complaints: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...args) => complaints.push(args));
+    const container = document.body.appendChild(document.createElement('div'));
+    container.innerHTML = html;
+    render(ui, { container, hydrate: true, onRecoverableError: (error) => complaints.push(error) });
+    expect(complaints).toEqual([]);
+    expect(screen.getByRole('form', { name: 'Sign the guestbook' })).toHaveAttribute('novalidate');
   });
 
   it('speaks Chinese', async () => {

@@ -6,6 +6,7 @@ import { postEntry, type PostResult } from '@/lib/guestbook/api-client';
 import type { RetryReason } from '@/lib/guestbook/form-result';
 import { fieldRules, HONEYPOT_FIELD, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
 import { codePointLength, normalizeText } from '@/lib/guestbook/text';
+import { useBrowserValue } from './use-browser-value';
 
 type Values = Record<Field, string>;
 type FieldErrors = Partial<Record<Field, string>>;
@@ -44,6 +45,9 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
   // Reused until the entry is accepted, so a retry after an error can never post it twice.
   const idempotencyKey = useRef<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
+  // Until the script takes over, the browser's own checks (required) stop an empty form: without
+  // JavaScript, and when Sign is clicked before hydration, which would post the form as it is.
+  const hydrated = useBrowserValue(() => true, false);
 
   const focusFirstError = (fields: FieldErrors) => {
     const first = FIELDS.find((field) => fields[field]);
@@ -141,7 +145,7 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
   };
 
   return (
-    <form ref={form} method="post" action="/api/guestbook" id="sign" onSubmit={submit} noValidate aria-labelledby="sign-heading" aria-busy={pending}>
+    <form ref={form} method="post" action="/api/guestbook" id="sign" onSubmit={submit} noValidate={hydrated} aria-labelledby="sign-heading" aria-busy={pending}>
       <h2 id="sign-heading">{t('heading')}</h2>
       {field('name', t('name'), false)}
       {field('message', t('message'), true)}

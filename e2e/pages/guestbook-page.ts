@@ -2,6 +2,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /** The guestbook page as a visitor sees it: the form, and the entries newest first. */
 export class GuestbookPage {
+  readonly form: Locator;
   readonly name: Locator;
   readonly message: Locator;
   readonly submit: Locator;
@@ -12,8 +13,11 @@ export class GuestbookPage {
 
   constructor(
     readonly page: Page,
-    readonly words = { name: 'Name', message: 'Message', sign: 'Sign', list: 'Entries, newest first', older: 'Show older entries' },
+    readonly words = {
+      form: 'Sign the guestbook', name: 'Name', message: 'Message', sign: 'Sign', list: 'Entries, newest first', older: 'Show older entries',
+    },
   ) {
+    this.form = page.getByRole('form', { name: words.form });
     this.name = page.getByRole('textbox', { name: words.name });
     this.message = page.getByRole('textbox', { name: words.message });
     this.submit = page.getByRole('button', { name: words.sign, exact: true });
@@ -31,6 +35,15 @@ export class GuestbookPage {
     await this.name.fill(name);
     await this.message.fill(message);
     await this.submit.click();
+  }
+
+  /** The posts to /api/guestbook from now on (their URLs), as the page sends them. */
+  recordPosts(): string[] {
+    const posts: string[] = [];
+    this.page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/guestbook') posts.push(request.url());
+    });
+    return posts;
   }
 
   entry(message: string): Locator {

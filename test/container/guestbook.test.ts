@@ -27,7 +27,8 @@ if (!engine) {
 
 const run = `guestbook-ct-${process.pid}`;
 const label = `guestbook-container-test=${run}`;
-const passwords = { admin: randomBytes(12).toString('hex'), app: randomBytes(12).toString('hex') };
+const secret = () => randomBytes(12).toString('hex');
+const passwords = { admin: secret(), app: secret(), sentinel: secret() };
 const proxyVariables = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 // As long as one run of the memory benchmark: the load that once filled a frontend's heap within 50 s.

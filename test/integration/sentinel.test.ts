@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as single from '@/app/api/guestbook/[id]/route';
 import * as collection from '@/app/api/guestbook/route';
+import * as readyz from '@/app/api/readyz/route';
 import {
   startRedisServer,
   startSentinel,
@@ -15,12 +17,14 @@ import { APP_USER } from '../../scripts/redis-acl';
 import { call, postJson } from './helpers';
 
 /**
- * High availability: three sentinels watch a master and two replicas; the app finds them through
- * the sentinels. The master is killed in the middle of writes and reads.
+ * High availability: three sentinels, which require a password of their own, watch a master and two
+ * replicas; the app finds them through the sentinels. The master is killed in the middle of writes
+ * and reads.
  */
 
 const NAME = 'guestbook';
 const credentials = { password: 'sentinel-admin', appPassword: 'sentinel-app' };
+const SENTINEL_PASSWORD = 'sentinel-own';
 const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-sentinel-'));
 const servers: RedisServer[] = [];
 const sentinels: Sentinel[] = [];
@@ -37,7 +41,7 @@ async function waitUntil(what: string, check: () => boolean | Promise<boolean>, 
 }
 
 async function currentMasterPort(): Promise<number> {
-  const [, port] = (await withClient(`redis://127.0.0.1:${sentinels[0]!.port}`, (c) =>
+  const [, port] = (await withClient(sentinels[0]!.url, (c) =>
     c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME),
   )) as [string, string];
   return Number(port);
@@ -51,16 +55,19 @@ beforeAll(async () => {
   }
   await Promise.all(servers.slice(1).map((replica) => waitForReplicaLink(replica.url)));
   for (let i = 0; i < 3; i++) {
-    sentinels.push(await startSentinel({ dir: path.join(dir, `sentinel-${i}`), master, name: NAME, password: credentials.password, quorum: 2 }));
+    sentinels.push(
+      await startSentinel({ dir: path.join(dir, `sentinel-${i}`), master, name: NAME, password: credentials.password, sentinelPassword: SENTINEL_PASSWORD, quorum: 2 }),
+    );
   }
   // Sentinels find the replicas and each other through the master; wait until they have.
   await waitUntil('the sentinels know both replicas', async () => {
-    const replicas = (await withClient(`redis://127.0.0.1:${sentinels[0]!.port}`, (c) => c.call('SENTINEL', 'REPLICAS', NAME))) as unknown[];
+    const replicas = (await withClient(sentinels[0]!.url, (c) => c.call('SENTINEL', 'REPLICAS', NAME))) as unknown[];
     return replicas.length === 2;
   });
 
   process.env.REDIS_SENTINELS = sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',');
   process.env.REDIS_SENTINEL_MASTER = NAME;
+  process.env.REDIS_SENTINEL_PASSWORD = SENTINEL_PASSWORD;
   process.env.REDIS_USERNAME = APP_USER;
   process.env.REDIS_PASSWORD = credentials.appPassword;
   process.env.REDIS_REPLICA_MAX_LINK_DOWN_MS = '1000';
@@ -73,6 +80,22 @@ afterAll(async () => {
 });
 
 describe('Redis Sentinel', () => {
+  it("refuses a client without the sentinels' password", async () => {
+    const askMaster = (url: string) => withClient(url, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME));
+    for (const { port } of sentinels) {
+      await expect(askMaster(`redis://127.0.0.1:${port}`)).rejects.toThrow(/NOAUTH/);
+      await expect(askMaster(`redis://:${credentials.password}@127.0.0.1:${port}`)).rejects.toThrow(/WRONGPASS/);
+    }
+  });
+
+  it('lets the app, given REDIS_SENTINEL_PASSWORD, find its master and replicas and work', async () => {
+    const response = await postJson(collection.POST, { name: 'Ada', message: 'through the sentinels' });
+    expect(response.status).toBe(201);
+    const { id } = await response.json();
+    expect(await (await call(single.GET, `/api/guestbook/${id}`, {}, { id })).json()).toMatchObject({ id, message: 'through the sentinels' });
+    expect((await call(readyz.GET, '/api/readyz')).status).toBe(200);
+  });
+
   it('fails over when the master dies: writes resume, no acknowledged entry is lost, no read fails', { timeout: 180_000 }, async () => {
     const acknowledged: string[] = [];
     const writeStatuses = new Set<number>();

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@/lib/config';
@@ -176,6 +177,19 @@ describe('the manifests in k8s/', () => {
   it('commit no password: the password file is git-ignored, and nothing renders without it', () => {
     expect(() => execFileSync('git', ['check-ignore', '--quiet', path.join('k8s', passwordFile)], { cwd: repoRoot })).not.toThrow();
     expect(() => renderManifests(undefined)).toThrow(path.basename(passwordFile));
+  });
+
+  it("are told by the README's command that writes the password file every key that a variant reads from it", () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const command = readme.split('\n').find((line) => line.startsWith('printf ') && line.endsWith(` > k8s/${passwordFile}`)) ?? '';
+    const written = [...command.matchAll(/(?:'|\\n)([a-z-]+)=%s/g)].map(([, key]) => key);
+    const read = variants
+      .flatMap(([, all]) => workloads(all).flatMap(containers))
+      .flatMap((container) => container.env ?? [])
+      .map((variable) => variable.valueFrom?.secretKeyRef)
+      .filter((ref) => ref?.name === generated(objects, 'Secret', 'redis-auth').metadata.name)
+      .map((ref) => ref!.key);
+    expect(written.sort()).toEqual([...new Set(read)].sort());
   });
 
   it('are checked by a schema validator that does reject a wrong object', async () => {

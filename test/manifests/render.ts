@@ -48,7 +48,15 @@ export interface Passwords {
   admin: string;
   /** The app's restricted Redis user. */
   app: string;
+  /** The sentinels' own (the Sentinel overlay). */
+  sentinel: string;
 }
+
+/** The key of each password in the password file, as the README tells the operator to write it. */
+const passwordKeys: Record<keyof Passwords, string> = { admin: 'password', app: 'app-password', sentinel: 'sentinel-password' };
+
+const passwordFileText = (passwords: Passwords) =>
+  Object.entries(passwordKeys).map(([field, key]) => `${key}=${passwords[field as keyof Passwords]}\n`).join('');
 
 /**
  * Renders a copy of k8s/ with these passwords in its password file, or without the file: the
@@ -58,7 +66,7 @@ export function renderManifests(passwords: Passwords | undefined, variant = '.')
   const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
   try {
     cpSync(k8sDir, dir, { recursive: true, filter: (source) => path.relative(k8sDir, source) !== passwordFile });
-    if (passwords) writeFileSync(path.join(dir, passwordFile), `password=${passwords.admin}\napp-password=${passwords.app}\n`);
+    if (passwords) writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
     return parseAllDocuments(kubectl(['kustomize', path.join(dir, variant)])).map((document) => document.toJS() as K8sObject);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -66,7 +74,11 @@ export function renderManifests(passwords: Passwords | undefined, variant = '.')
 }
 
 /** Passwords of the tests' own, written into the copy of k8s/ that they render. */
-export const testPasswords: Passwords = { admin: 'test-admin-0123456789abcdef', app: 'test-app-0123456789abcdef' };
+export const testPasswords: Passwords = {
+  admin: 'test-admin-0123456789abcdef',
+  app: 'test-app-0123456789abcdef',
+  sentinel: 'test-sentinel-0123456789abcdef',
+};
 
 export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);

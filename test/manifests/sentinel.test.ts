@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   admittedInto,
   containerEnv,
   containers,
+  expand,
   find,
   generated,
   lookUp,
@@ -32,6 +33,60 @@ const frontendEnv = () => {
   const [container] = containers(workload(objects, 'frontend'));
   return { ...serviceLinks(objects), ...containerEnv(objects, container!) };
 };
+
+const sentinelContainer = () => containers(workload(objects, 'redis-sentinel'))[0]!;
+const sentinelEnv = () => containerEnv(objects, sentinelContainer());
+
+/** start.sh as the pods mount it, from its ConfigMap. */
+const startSh = () => lookUp(objects, 'ConfigMap', generated(objects, 'ConfigMap', 'redis-sentinel-scripts').metadata.name, 'start.sh')!;
+
+/** Gives `run` a folder of its own that holds start.sh, and the script's path. */
+function withStartSh<T>(run: (dir: string, file: string) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-start-'));
+  try {
+    const file = path.join(dir, 'start.sh');
+    writeFileSync(file, startSh());
+    return run(dir, file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Only the variables given, as a container has them (Next's types would also demand a NODE_ENV).
+const shellEnv = (variables: Record<string, string | undefined>) => variables as NodeJS.ProcessEnv;
+
+/**
+ * The configuration that start.sh writes for a new sentinel (its here-document), expanded with the
+ * sentinel container's environment and the master that a sentinel monitors at the first start.
+ */
+function sentinelConfig(): string {
+  const writing = /cat >"\$config" <<CONF\n[\s\S]*?\nCONF\n/.exec(startSh())?.[0];
+  if (!writing) throw new Error('start.sh writes no sentinel configuration');
+  const env = sentinelEnv();
+  return execFileSync('sh', ['-c', writing.replace('>"$config"', '')], {
+    env: shellEnv({ PATH: process.env.PATH, ...env, master: `${env.INITIAL_MASTER_HOST} 6379` }),
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * Runs start.sh as a Redis pod runs it (command, arguments and environment from the manifests), with
+ * stubs that log how they are called: redis-cli answers nothing, as no sentinel does at the first
+ * start of the deployment, and redis-server only logs its arguments.
+ */
+function startRedisPod(name: string): { sentinelQueries: string[]; started: string | undefined } {
+  const [container] = containers(workload(objects, name));
+  const env = containerEnv(objects, container!);
+  const [shell, , ...args] = expand([...(container!.command ?? []), ...(container!.args ?? [])], env);
+  return withStartSh((dir, file) => {
+    const log = path.join(dir, 'calls.log');
+    writeFileSync(path.join(dir, 'redis-cli'), `#!/bin/sh\necho "REDISCLI_AUTH=$REDISCLI_AUTH $*" >>"${log}"\n`, { mode: 0o755 });
+    writeFileSync(path.join(dir, 'redis-server'), `#!/bin/sh\necho "redis-server $*" >>"${log}"\n`, { mode: 0o755 });
+    execFileSync(shell!, [file, ...args], { env: shellEnv({ ...env, PATH: `${dir}:${process.env.PATH}` }), stdio: 'pipe' });
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    return { sentinelQueries: calls.filter((call) => call.startsWith('REDISCLI_AUTH=')), started: calls.find((call) => call.startsWith('redis-server ')) };
+  });
+}
 
 /** The pod that a name like `redis-sentinel-1.redis-sentinel-headless` reaches, or why none does. */
 function podBehind(host: string): string {
@@ -66,7 +121,7 @@ describe('the Sentinel overlay in k8s/overlays/sentinel/', () => {
       masterName: 'guestbook',
       username: APP_USER,
       password: testPasswords.app,
-      sentinelPassword: undefined,
+      sentinelPassword: testPasswords.sentinel,
     });
     expect(config.writeAcks).toBe(1);
     const sentinel = workload(objects, 'redis-sentinel');
@@ -78,13 +133,29 @@ describe('the Sentinel overlay in k8s/overlays/sentinel/', () => {
   });
 
   it('has the sentinels watch, by the name that the frontends ask for, the master pod of the base, with the admin password', () => {
-    const [container] = containers(workload(objects, 'redis-sentinel'));
-    const env = containerEnv(objects, container!);
+    const env = sentinelEnv();
     expect(env.REDIS_SENTINEL_MASTER).toBe(frontendEnv().REDIS_SENTINEL_MASTER);
     expect(env.REDIS_SENTINELS).toBe(frontendEnv().REDIS_SENTINELS);
     expect(podBehind(env.INITIAL_MASTER_HOST!)).toBe('redis-master');
     expect(env.REDIS_PASSWORD).toBe(testPasswords.admin);
-    expect(container!.command).toEqual(['sh', '/scripts/start.sh', 'sentinel']);
+    expect(sentinelContainer().command).toEqual(['sh', '/scripts/start.sh', 'sentinel']);
+  });
+
+  it('has the sentinels require their password from the Secret, which their probe and redis-cli give', () => {
+    const config = sentinelConfig();
+    expect(config).toContain(`requirepass "${testPasswords.sentinel}"`);
+    expect(config).toContain(`sentinel auth-pass guestbook "${testPasswords.admin}"`);
+    expect(sentinelEnv().REDISCLI_AUTH).toBe(testPasswords.sentinel);
+    expect(sentinelContainer().readinessProbe?.exec?.command?.join(' ')).toMatch(/redis-cli -p 26379 sentinel /);
+  });
+
+  it.each(redisServers)('has start.sh in %s ask every sentinel with their password, not the servers\'', (name) => {
+    const { sentinelQueries, started } = startRedisPod(name);
+    expect(sentinelQueries).toEqual(
+      [0, 1, 2].map((n) => `REDISCLI_AUTH=${testPasswords.sentinel} -h redis-sentinel-${n}.redis-sentinel-headless -p 26379 --raw sentinel get-master-addr-by-name guestbook`),
+    );
+    // No sentinel answers the stub: the server starts in its manifest's role.
+    expect(started).toMatch(/^redis-server .* --appendonly yes$/);
   });
 
   it('starts every Redis server through start.sh, with the base arguments and the sentinels to ask', () => {
@@ -106,14 +177,7 @@ describe('the Sentinel overlay in k8s/overlays/sentinel/', () => {
       const mount = pod.containers[0]?.volumeMounts?.find((candidate) => candidate.mountPath === '/scripts');
       expect(pod.volumes?.find((volume) => volume.name === mount?.name)?.configMap?.name, name).toBe(scripts);
     }
-    const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-start-'));
-    try {
-      const file = path.join(dir, 'start.sh');
-      writeFileSync(file, lookUp(objects, 'ConfigMap', scripts, 'start.sh')!);
-      expect(() => execFileSync('sh', ['-n', file], { stdio: 'pipe' })).not.toThrow();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    withStartSh((_dir, file) => expect(() => execFileSync('sh', ['-n', file], { stdio: 'pipe' })).not.toThrow());
   });
 
   it('gives the sentinels a writable emptyDir for the configuration file that they rewrite', () => {

@@ -5,17 +5,17 @@
 # redis-master-0 as the master. So each pod first asks the sentinels which server is the master now.
 # See docs/decisions/104-sentinel-overlay.md.
 #
-# Environment: REDIS_SENTINELS (host:port,...) and REDIS_SENTINEL_MASTER, as the frontends read them;
-# REDIS_PASSWORD (the administrator's); POD_IP (redis); SENTINEL_ANNOUNCE_HOSTNAME and
-# INITIAL_MASTER_HOST (sentinel).
+# Environment: REDIS_SENTINELS (host:port,...), REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD (the
+# sentinels' own), as the frontends read them; REDIS_PASSWORD (the administrator's); POD_IP (redis);
+# SENTINEL_ANNOUNCE_HOSTNAME and INITIAL_MASTER_HOST (sentinel).
 set -eu
 
 # Prints each sentinel's answer to a SENTINEL subcommand on a line of its own (nothing from a sentinel
-# that does not answer). The sentinels have no password: REDISCLI_AUTH, the servers' password, is not
-# sent to them.
+# that does not answer). The sentinels have a password of their own: in a Redis pod, REDISCLI_AUTH is
+# the servers'.
 ask_sentinels() {
   for address in $(echo "$REDIS_SENTINELS" | tr ',' ' '); do
-    timeout 3 env -u REDISCLI_AUTH redis-cli -h "${address%:*}" -p "${address##*:}" --raw sentinel "$@" 2>/dev/null |
+    timeout 3 env REDISCLI_AUTH="$REDIS_SENTINEL_PASSWORD" redis-cli -h "${address%:*}" -p "${address##*:}" --raw sentinel "$@" 2>/dev/null |
       paste -sd ' ' -
   done
 }
@@ -91,10 +91,12 @@ start_sentinel() {
     done
     # The other sentinels know this one by its DNS name and its ID; both stay the same when the pod
     # is replaced, so a replaced sentinel is not counted twice (which would raise the majority that a
-    # failover needs).
+    # failover needs). Every client must give the sentinels' password (requirepass), and the
+    # sentinels give it to each other.
     cat >"$config" <<CONF
 port 26379
 dir /data
+requirepass "$REDIS_SENTINEL_PASSWORD"
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip $SENTINEL_ANNOUNCE_HOSTNAME
