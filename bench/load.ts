@@ -59,13 +59,13 @@ export interface LoadTarget {
 export async function runLoad(
   { origins, pids }: LoadTarget,
   requests: LoadRequest[],
-  { seconds, warmupSeconds }: { seconds: number; warmupSeconds: number },
+  { seconds, warmupSeconds, connections = CONNECTIONS }: { seconds: number; warmupSeconds: number; connections?: number },
 ): Promise<LoadResult> {
   const run = (duration: number) =>
     autocannon({
       // autocannon takes several URLs at run time; its type definitions only know one.
       url: origins as unknown as string,
-      connections: CONNECTIONS,
+      connections,
       duration,
       requests: requests.map(toAutocannon),
     });

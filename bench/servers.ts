@@ -91,29 +91,38 @@ function serverEnv(redis: RedisPair): Record<string, string> {
   };
 }
 
-async function startServers(dir: string, redis: RedisPair) {
+export type ProcessCounts = Record<'app' | 'bare', number>;
+
+async function startServers(dir: string, redis: RedisPair, counts: ProcessCounts, nodeFlags: string[]) {
   const env = serverEnv(redis);
+  const [node, appArgs] = serverCommand('start', '');
   const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
   const kinds = [
-    { kind: 'app', command: serverCommand('start', ''), ready: '/api/readyz' },
+    { kind: 'app', command: [node, [...nodeFlags, ...appArgs]] as [string, string[]], ready: '/api/readyz' },
     { kind: 'bare', command: bareCommand, ready: '/healthz' },
   ] as const;
   const byKind: Record<'app' | 'bare', ServerProcess[]> = { app: [], bare: [] };
   for (const { kind, command, ready } of kinds) {
-    for (let i = 0; i < PROCESSES_PER_KIND; i++) {
+    for (let i = 0; i < counts[kind]; i++) {
       byKind[kind].push(await startProcess(`${kind}-${i}`, command, env, ready, dir));
     }
   }
   return byKind;
 }
 
-/** Starts everything; stopAll() stops it, also when this fails half-way. */
-export async function startStack(): Promise<Stack> {
+/**
+ * Starts everything; stopAll() stops it, also when this fails half-way. `nodeFlags` go to the app
+ * processes (e.g. --cpu-prof, which NODE_OPTIONS does not allow).
+ */
+export async function startStack(
+  counts: ProcessCounts = { app: PROCESSES_PER_KIND, bare: PROCESSES_PER_KIND },
+  nodeFlags: string[] = [],
+): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'bench-admin', appPassword: 'bench-app' });
   [redis.master.process, redis.replica.process].forEach((child) => running.add(child));
   cleanups.push(() => redis.stop());
-  const { app, bare } = await startServers(dir, redis);
+  const { app, bare } = await startServers(dir, redis, counts, nodeFlags);
   return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare };
 }
