@@ -1,7 +1,8 @@
 'use client';
 
-import { useFormatter, useNow } from 'next-intl';
+import { useLocale, useNow } from 'next-intl';
 import { useSyncExternalStore } from 'react';
+import { formatExactTime, formatRelativeTime } from '@/i18n/time-format';
 
 const neverChanges = () => () => {};
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -11,15 +12,14 @@ const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
  * own clock; after hydration the title switches to the visitor's time zone.
  */
 export function RelativeTime({ iso }: { iso: string }) {
-  const format = useFormatter();
+  const locale = useLocale();
   const now = useNow({ updateInterval: 30_000 });
   const date = new Date(iso);
   const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, () => 'UTC');
-  const exact = format.dateTime(date, { dateStyle: 'full', timeStyle: 'long', timeZone });
   return (
-    <time dateTime={iso} title={exact} className="entry-time">
+    <time dateTime={iso} title={formatExactTime(date, locale, timeZone)} className="entry-time">
       {/* An entry newer than the clock that the page last read (posted since) is "now", never "in 3 s". */}
-      {format.relativeTime(date, date > now ? date : now)}
+      {formatRelativeTime(date, date > now ? date : now, locale)}
     </time>
   );
 }
