@@ -17,7 +17,7 @@ export function RelativeTime({ iso }: { iso: string }) {
   const date = new Date(iso);
   const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, () => 'UTC');
   return (
-    <time dateTime={iso} title={formatExactTime(date, locale, timeZone)} className="entry-time">
+    <time dateTime={iso} title={formatExactTime(date, locale, timeZone)}>
       {/* An entry newer than the clock that the page last read (posted since) is "now", never "in 3 s". */}
       {formatRelativeTime(date, date > now ? date : now, locale)}
     </time>
