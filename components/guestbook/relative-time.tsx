@@ -6,18 +6,20 @@ import { formatExactTime, formatRelativeTime } from '@/i18n/time-format';
 
 const neverChanges = () => () => {};
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+const unknownOnServer = () => null;
 
 /**
- * "3 minutes ago", kept fresh, with the exact time on hover. The server renders both in UTC at its
- * own clock; after hydration the title switches to the visitor's time zone.
+ * "3 minutes ago", kept fresh, with the exact time on hover. The server renders the relative time at
+ * its own clock; the exact time comes with hydration, in the visitor's time zone, which the server
+ * cannot know (before, the server sent every title in UTC only for hydration to replace it).
  */
 export function RelativeTime({ iso }: { iso: string }) {
   const locale = useLocale();
   const now = useNow({ updateInterval: 30_000 });
   const date = new Date(iso);
-  const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, () => 'UTC');
+  const timeZone = useSyncExternalStore(neverChanges, browserTimeZone, unknownOnServer);
   return (
-    <time dateTime={iso} title={formatExactTime(date, locale, timeZone)}>
+    <time dateTime={iso} title={timeZone ? formatExactTime(date, locale, timeZone) : undefined}>
       {/* An entry newer than the clock that the page last read (posted since) is "now", never "in 3 s". */}
       {formatRelativeTime(date, date > now ? date : now, locale)}
     </time>
