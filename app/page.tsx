@@ -2,6 +2,7 @@ import { connection } from 'next/server';
 import { getTranslations } from 'next-intl/server';
 import { Guestbook } from '@/components/guestbook/guestbook';
 import { LocaleSwitch } from '@/components/locale-switch';
+import { toEntryRow } from '@/lib/guestbook/entry-row';
 import { readFormResult } from '@/lib/guestbook/form-result';
 import { EntryIdSchema, PAGE_SIZE, type EntryPage } from '@/lib/guestbook/schema';
 import { getEntry, listEntries } from '@/lib/guestbook/store';
@@ -49,7 +50,7 @@ export default async function HomePage({ searchParams }: PageProps<'/'>) {
       </header>
       <main>
         {page ? (
-          <Guestbook entries={page.entries} nextCursor={page.nextCursor} isOlderPage={Boolean(cursor)} initialInvalid={invalid} initialRetry={retry} />
+          <Guestbook rows={page.entries.map(toEntryRow)} nextCursor={page.nextCursor} isOlderPage={Boolean(cursor)} initialInvalid={invalid} initialRetry={retry} />
         ) : (
           <p role="alert" className="notice notice-error">
             {t('Entries.unavailable')}

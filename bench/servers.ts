@@ -96,18 +96,21 @@ export function serverEnv(redis: RedisPair): Record<string, string> {
   };
 }
 
-async function startServers(dir: string, redis: RedisPair) {
+export type ProcessCounts = Record<'app' | 'bare', number>;
+
+async function startServers(dir: string, redis: RedisPair, counts: ProcessCounts, nodeFlags: string[]) {
   const env = serverEnv(redis);
+  const [node, appArgs] = serverCommand('start', '');
   const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
   // The app processes stand behind the front tier (and answer straight too, for the rows without it).
   const appEnv = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
   const kinds = [
-    { kind: 'app', command: serverCommand('start', ''), ready: '/api/readyz', env: appEnv },
+    { kind: 'app', command: [node, [...nodeFlags, ...appArgs]] as [string, string[]], ready: '/api/readyz', env: appEnv },
     { kind: 'bare', command: bareCommand, ready: '/healthz', env },
   ] as const;
   const byKind: Record<'app' | 'bare', ServerProcess[]> = { app: [], bare: [] };
   for (const { kind, command, ready, env: kindEnv } of kinds) {
-    for (let i = 0; i < PROCESSES_PER_KIND; i++) {
+    for (let i = 0; i < counts[kind]; i++) {
       byKind[kind].push(await startProcess(`${kind}-${i}`, command, kindEnv, ready, dir));
     }
   }
@@ -124,10 +127,16 @@ export async function startRedis(): Promise<{ dir: string; redis: RedisPair }> {
   return { dir, redis };
 }
 
-/** Starts everything; stopAll() stops it, also when this fails half-way. */
-export async function startStack(): Promise<Stack> {
+/**
+ * Starts everything; stopAll() stops it, also when this fails half-way. `nodeFlags` go to the app
+ * processes (e.g. --cpu-prof, which NODE_OPTIONS does not allow).
+ */
+export async function startStack(
+  counts: ProcessCounts = { app: PROCESSES_PER_KIND, bare: PROCESSES_PER_KIND },
+  nodeFlags: string[] = [],
+): Promise<Stack> {
   const { dir, redis } = await startRedis();
-  const { app, bare } = await startServers(dir, redis);
+  const { app, bare } = await startServers(dir, redis, counts, nodeFlags);
   const front = await startFrontTier({
     listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
     upstreams: app.map((server) => new URL(server.origin).host),

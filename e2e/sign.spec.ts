@@ -17,6 +17,21 @@ test('a visitor signs the guestbook and sees the entry at the top, also after a 
   await guestbook.expectEntry('Ada', message);
 });
 
+test.describe('a visitor in Shanghai', () => {
+  test.use({ timezoneId: 'Asia/Shanghai' });
+
+  test('sees when an entry was signed, and on hover the exact time in their own time zone', async ({ page }) => {
+    const guestbook = new GuestbookPage(page);
+    await guestbook.goto();
+    const message = unique('What time is it');
+    await guestbook.sign('Ada', message);
+    await page.reload();
+    const time = guestbook.entry(message).locator('time');
+    await expect(time).toHaveText(/ago|now/);
+    await expect(time).toHaveAttribute('title', /GMT\+8/);
+  });
+});
+
 test('the form checks the rules before sending and says what to fix', async ({ page, request }) => {
   const guestbook = new GuestbookPage(page);
   await guestbook.goto();

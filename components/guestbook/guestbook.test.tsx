@@ -1,6 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toEntryRow } from '@/lib/guestbook/entry-row';
 import type { Entry } from '@/lib/guestbook/schema';
 import { fakeApi } from '@/test/fake-api';
 import { renderWithIntl } from '@/test/render';
@@ -25,7 +26,7 @@ afterEach(() => {
 describe('Guestbook', () => {
   it('renders each entry as plain text with its name and a relative time', () => {
     const xss = entry(minutesAgo(3), '<img src=x onerror=alert(1)> <script>alert(2)</script>', '<b>Mallory</b>');
-    renderWithIntl(<Guestbook entries={[xss]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[xss].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     expect(screen.getByRole('heading', { name: '<b>Mallory</b>' })).toBeInTheDocument();
     expect(screen.getByText('<img src=x onerror=alert(1)> <script>alert(2)</script>')).toBeInTheDocument();
     expect(document.querySelector('img, script, b')).toBeNull();
@@ -35,18 +36,18 @@ describe('Guestbook', () => {
   });
 
   it('calls an entry newer than the page\'s clock "now", never a time in the future', () => {
-    renderWithIntl(<Guestbook entries={[entry(NOW.getTime() + 3000, 'from the future')]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[entry(NOW.getTime() + 3000, 'from the future')].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     expect(screen.getByText('now')).toBeInTheDocument();
     expect(screen.queryByText(/^in /)).toBeNull();
   });
 
   it('keeps line breaks in messages', () => {
-    renderWithIntl(<Guestbook entries={[entry(minutesAgo(1), 'one\ntwo')]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[entry(minutesAgo(1), 'one\ntwo')].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     expect(messages()).toEqual(['one\ntwo']);
   });
 
   it('says kindly that an empty guestbook is empty', () => {
-    renderWithIntl(<Guestbook entries={[]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[]} nextCursor={null} />, { now: NOW });
     expect(screen.getByText('No one has signed yet. Be the first!')).toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Show older entries' })).toBeNull();
   });
@@ -55,7 +56,7 @@ describe('Guestbook', () => {
     const api = fakeApi();
     const user = userEvent.setup();
     const first = [entry(minutesAgo(1), 'newest'), entry(minutesAgo(2), 'second')];
-    renderWithIntl(<Guestbook entries={first} nextCursor="CURSOR-1" />, { now: NOW });
+    renderWithIntl(<Guestbook rows={first.map(toEntryRow)} nextCursor="CURSOR-1" />, { now: NOW });
 
     const older = screen.getByRole('link', { name: 'Show older entries' });
     expect(older).toHaveAttribute('href', '/?cursor=CURSOR-1');
@@ -77,7 +78,7 @@ describe('Guestbook', () => {
   it('says so when older entries cannot be loaded, and lets the visitor try again', async () => {
     const api = fakeApi();
     const user = userEvent.setup();
-    renderWithIntl(<Guestbook entries={[entry(minutesAgo(1), 'newest')]} nextCursor="C" />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[entry(minutesAgo(1), 'newest')].map(toEntryRow)} nextCursor="C" />, { now: NOW });
     await user.click(screen.getByRole('link', { name: 'Show older entries' }));
     api.requests[0]!.respond(503, { status: 503 });
     expect(await screen.findByText('Older entries could not be loaded. Please try again.')).toHaveRole('alert');
@@ -88,7 +89,7 @@ describe('Guestbook', () => {
     const api = fakeApi();
     const user = userEvent.setup();
     const existing = [entry(minutesAgo(5), 'earlier')];
-    const view = renderWithIntl(<Guestbook entries={existing} nextCursor={null} />, { now: NOW });
+    const view = renderWithIntl(<Guestbook rows={existing.map(toEntryRow)} nextCursor={null} />, { now: NOW });
     await user.type(screen.getByRole('textbox', { name: 'Name' }), 'Ada');
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'Mine');
     await user.click(screen.getByRole('button', { name: 'Sign' }));
@@ -99,12 +100,12 @@ describe('Guestbook', () => {
 
     // A reload whose list came from a replica that does not have the entry yet.
     view.unmount();
-    renderWithIntl(<Guestbook entries={existing} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={existing.map(toEntryRow)} nextCursor={null} />, { now: NOW });
     await waitFor(() => expect(messages()).toEqual(['Mine', 'earlier']));
   });
 
   it('speaks Chinese, with relative times in Chinese', () => {
-    renderWithIntl(<Guestbook entries={[entry(minutesAgo(3), '你好')]} nextCursor="C" />, { locale: 'zh-CN', now: NOW });
+    renderWithIntl(<Guestbook rows={[entry(minutesAgo(3), '你好')].map(toEntryRow)} nextCursor="C" />, { locale: 'zh-CN', now: NOW });
     expect(screen.getByRole('heading', { name: '留言' })).toBeInTheDocument();
     expect(screen.getByText('3分钟前')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '查看更早的留言' })).toBeInTheDocument();

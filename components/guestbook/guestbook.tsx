@@ -5,16 +5,17 @@ import { useTranslations } from 'next-intl';
 import { useState, type MouseEvent } from 'react';
 import { fetchOlder } from '@/lib/guestbook/api-client';
 import { compareEntryIds, mergeNewestFirst } from '@/lib/guestbook/entry-id';
+import { fromEntryRow, type EntryRow } from '@/lib/guestbook/entry-row';
 import type { FieldRules, RetryReason } from '@/lib/guestbook/form-result';
 import { rememberOwnEntry } from '@/lib/guestbook/own-entries';
-import type { Entry } from '@/lib/guestbook/schema';
 import { EntryList } from './entry-list';
 import { SignForm } from './sign-form';
 import { useLiveEntries } from './use-live-entries';
 import { useOwnEntries } from './use-own-entries';
 
 export interface GuestbookProps {
-  entries: Entry[];
+  /** The entries that the server read, newest first. */
+  rows: readonly EntryRow[];
   nextCursor: string | null;
   /** True when this page is an older page (reached without JavaScript). */
   isOlderPage?: boolean;
@@ -28,12 +29,12 @@ type OlderState = 'idle' | 'loading' | 'failed';
  * The form and the list, sharing one state: entries the visitor posts go to the top at once and
  * stay there, whatever a replica answers later; older pages are appended by cursor.
  */
-export function Guestbook({ entries: initial, nextCursor: initialCursor, isOlderPage = false, initialInvalid, initialRetry }: GuestbookProps) {
+export function Guestbook({ rows, nextCursor: initialCursor, isOlderPage = false, initialInvalid, initialRetry }: GuestbookProps) {
   const t = useTranslations('Entries');
-  const [entries, setEntries] = useState(initial);
+  const [entries, setEntries] = useState(() => rows.map(fromEntryRow));
   const own = useOwnEntries();
   // Live updates resume after the newest entry that the server rendered; an older page has none.
-  const [since] = useState(() => (isOlderPage ? null : (initial[0]?.id ?? '0-0')));
+  const [since] = useState(() => (isOlderPage ? null : (rows[0]?.[0] ?? '0-0')));
   const live = useLiveEntries(since);
   const [cursor, setCursor] = useState(initialCursor);
   const [older, setOlder] = useState<OlderState>('idle');

@@ -2,6 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIVE_CLIENT } from '@/lib/live/client';
+import { toEntryRow } from '@/lib/guestbook/entry-row';
 import type { Entry } from '@/lib/guestbook/schema';
 import { fakeApi } from '@/test/fake-api';
 import { FakeEventSource, fakeEventSource } from '@/test/fake-event-source';
@@ -30,7 +31,7 @@ afterEach(() => {
 describe('live updates on the page', () => {
   it('subscribes after the newest entry shown, and puts what others post on top, marked and announced', async () => {
     const sources = fakeEventSource();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     expect(sources.latest().url).toBe(`/api/guestbook/events?lastEventId=${existing.id}`);
 
     act(() => sources.latest().emit('entry', theirs(1, 'from Grace')));
@@ -47,7 +48,7 @@ describe('live updates on the page', () => {
 
   it('reconnects by itself after the browser gives up, resuming after the newest entry received', async () => {
     const sources = fakeEventSource();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     const first = sources.latest();
     first.open();
     act(() => first.emit('entry', theirs(1, 'before the drop')));
@@ -61,7 +62,7 @@ describe('live updates on the page', () => {
 
   it('polls the list with If-None-Match where EventSource is missing, adding only what is new', async () => {
     const api = fakeApi();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     await waitFor(() => expect(api.requests).toHaveLength(1));
     expect(api.requests[0]!.url).toBe('/api/guestbook');
     await act(async () => api.requests[0]!.respond(200, { entries: [theirs(1, 'polled'), existing], nextCursor: null }, { ETag: 'W/"one"' }));
@@ -78,7 +79,7 @@ describe('live updates on the page', () => {
   it('falls back to polling when the stream keeps failing', async () => {
     const api = fakeApi();
     const sources = fakeEventSource();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     for (let failure = 0; failure < LIVE_CLIENT.maxStreamFailures; failure++) act(() => sources.latest().fail(FakeEventSource.CONNECTING));
     await waitFor(() => expect(api.requests.map((request) => request.url)).toContain('/api/guestbook'));
     expect(sources.latest().readyState).toBe(FakeEventSource.CLOSED);
@@ -86,7 +87,7 @@ describe('live updates on the page', () => {
 
   it('does not subscribe on an older page', () => {
     const sources = fakeEventSource();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} isOlderPage />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} isOlderPage />, { now: NOW });
     expect(sources.all).toHaveLength(0);
   });
 
@@ -95,7 +96,7 @@ describe('live updates on the page', () => {
     const api = fakeApi();
     const sources = fakeEventSource();
     const user = userEvent.setup();
-    renderWithIntl(<Guestbook entries={[existing]} nextCursor={null} />, { now: NOW });
+    renderWithIntl(<Guestbook rows={[existing].map(toEntryRow)} nextCursor={null} />, { now: NOW });
     await user.type(screen.getByRole('textbox', { name: 'Name' }), 'Ada');
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'Mine');
     await user.click(screen.getByRole('button', { name: 'Sign' }));

@@ -1,24 +1,25 @@
 'use client';
 
-import { useFormatter, useNow } from 'next-intl';
+import { useLocale, useNow } from 'next-intl';
 import { useBrowserValue } from './use-browser-value';
+import { formatExactTime, formatRelativeTime } from '@/i18n/time-format';
 
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
- * "3 minutes ago", kept fresh, with the exact time on hover. The server renders both in UTC at its
- * own clock; after hydration the title switches to the visitor's time zone.
+ * "3 minutes ago", kept fresh, with the exact time on hover. The server renders the relative time at
+ * its own clock; the exact time comes with hydration, in the visitor's time zone, which the server
+ * cannot know (before, the server sent every title in UTC only for hydration to replace it).
  */
 export function RelativeTime({ iso }: { iso: string }) {
-  const format = useFormatter();
+  const locale = useLocale();
   const now = useNow({ updateInterval: 30_000 });
   const date = new Date(iso);
-  const timeZone = useBrowserValue(browserTimeZone, 'UTC');
-  const exact = format.dateTime(date, { dateStyle: 'full', timeStyle: 'long', timeZone });
+  const timeZone = useBrowserValue<string | null>(browserTimeZone, null);
   return (
-    <time dateTime={iso} title={exact} className="entry-time">
+    <time dateTime={iso} title={timeZone ? formatExactTime(date, locale, timeZone) : undefined}>
       {/* An entry newer than the clock that the page last read (posted since) is "now", never "in 3 s". */}
-      {format.relativeTime(date, date > now ? date : now)}
+      {formatRelativeTime(date, date > now ? date : now, locale)}
     </time>
   );
 }

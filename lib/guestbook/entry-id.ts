@@ -1,3 +1,6 @@
+/** When the master appended the entry: an id's first part is its clock in milliseconds. */
+export const entryCreatedAt = (id: string) => new Date(Number(id.slice(0, id.indexOf('-')))).toISOString();
+
 /**
  * Orders entry ids ("<milliseconds>-<sequence>") as Redis does. Digit strings compare by length
  * first, then character by character, which is exact at any size.

@@ -5,6 +5,7 @@ import { getConfig } from '@/lib/config';
 import { AppError } from '@/lib/http/problem';
 import { onMaster, onReplica, storageUnavailable } from '@/lib/redis';
 import { decodeCursor, encodeCursor } from './cursor';
+import { entryCreatedAt } from './entry-id';
 import type { Entry, EntryPage, NewEntry } from './schema';
 
 /**
@@ -19,12 +20,9 @@ const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 export type StreamRecord = [id: string, fields: string[]];
 
-// The id's first part is the master's clock in milliseconds when it appended the entry.
-const createdAt = (id: string) => new Date(Number(id.slice(0, id.indexOf('-')))).toISOString();
-
 export function toEntry([id, fields]: StreamRecord): Entry {
   const field = (key: string) => fields[fields.indexOf(key) + 1] ?? '';
-  return { id, name: field('name'), message: field('message'), createdAt: createdAt(id) };
+  return { id, name: field('name'), message: field('message'), createdAt: entryCreatedAt(id) };
 }
 
 /**
@@ -60,12 +58,12 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 async function append(master: Redis, { name, message }: NewEntry, idempotencyKey?: string): Promise<{ entry: Entry; replayed: boolean }> {
   if (idempotencyKey === undefined) {
     const id = (await master.xadd(STREAM_KEY, '*', 'name', name, 'message', message))!;
-    return { entry: { id, name, message, createdAt: createdAt(id) }, replayed: false };
+    return { entry: { id, name, message, createdAt: entryCreatedAt(id) }, replayed: false };
   }
   const key = IDEMPOTENCY_PREFIX + sha256(idempotencyKey);
   const fingerprint = sha256(JSON.stringify([name, message]));
   const reply = await withAppendScript(master).guestbookAppend(STREAM_KEY, key, name, message, fingerprint, IDEMPOTENCY_TTL_SECONDS);
-  if (reply[0] === 'created') return { entry: { id: reply[1], name, message, createdAt: createdAt(reply[1]) }, replayed: false };
+  if (reply[0] === 'created') return { entry: { id: reply[1], name, message, createdAt: entryCreatedAt(reply[1]) }, replayed: false };
   if (reply[0] === 'conflict') {
     throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different entry; use a new key for a new entry.');
   }
