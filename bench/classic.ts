@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import { waitForReplicaCatchUp, withClient } from '../scripts/redis-server';
@@ -113,7 +113,11 @@ function apacheConfig(dir: string, port: number): string {
     'MaxConnectionsPerChild 0',
     'TypesConfig /etc/mime.types',
     'DirectoryIndex index.html',
-    `DocumentRoot ${DOCUMENT_ROOT}`,
+    `DocumentRoot ${dir}/htdocs`,
+    // No .htaccess lookups up the tree, whose folders Apache's user may not be able to enter.
+    '<Directory />',
+    '  AllowOverride None',
+    '</Directory>',
     '<FilesMatch "\\.php$">',
     '  SetHandler application/x-httpd-php',
     '</FilesMatch>',
@@ -129,6 +133,8 @@ function writeConfig(dir: string, port: number): string {
   for (const sub of ['run', 'lock']) mkdirSync(path.join(dir, sub), { recursive: true });
   // Apache opens its logs as root, but its workers run as www-data and look into the run folder.
   chmodSync(dir, 0o755);
+  // A copy that Apache's user can read wherever the checkout is (a clone under a 0700 folder, /root).
+  cpSync(DOCUMENT_ROOT, path.join(dir, 'htdocs'), { recursive: true });
   const file = path.join(dir, 'apache2.conf');
   writeFileSync(file, apacheConfig(dir, port));
   return file;

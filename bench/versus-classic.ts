@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STREAM_KEY } from './bare-server';
 import { classicAvailability, classicRedis, CLASSIC_READ_PATH, seedClassic, startClassic } from './classic';
@@ -59,8 +60,8 @@ export async function measureVersusClassic(
   log: (line: string) => void,
 ): Promise<VersusResults> {
   const available = classicAvailability(log);
-  const classicDir = path.join(dir, 'classic');
-  mkdirSync(classicDir, { recursive: true });
+  // Not inside `dir`, which only we may enter: Apache's workers run as another user.
+  const classicDir = mkdtempSync(path.join(tmpdir(), 'guestbook-classic-'));
   const classic = available.available ? await startClassic({ dir: classicDir, ...classicRedis(urls.masterUrl, urls.replicaUrl) }) : undefined;
   const load = (target: LoadTarget, requests: LoadRequest[]) => runLoad(target, requests, settings);
   const rows: VersusRow[] = [];
