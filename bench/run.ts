@@ -205,7 +205,6 @@ async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof ru
       front: { origins: [stack.front.origin], pids: [], cpuSeconds: () => cpuSeconds(appPids(stack)) + cpuSecondsWithChildren(nginx) },
       next: target(stack, 'app'),
     },
-    stack.dir,
     settings,
     log,
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STREAM_KEY } from './bare-server';
@@ -55,12 +55,11 @@ const asVisits = (load: LoadResult, requestsPerVisit: number): LoadResult => ({ 
 export async function measureVersusClassic(
   urls: Urls,
   ours: { front: LoadTarget; next: LoadTarget },
-  dir: string,
   settings: { seconds: number; warmupSeconds: number },
   log: (line: string) => void,
 ): Promise<VersusResults> {
   const available = classicAvailability(log);
-  // Not inside `dir`, which only we may enter: Apache's workers run as another user.
+  // A folder of its own, not inside the benchmark's (which only we may enter): Apache's workers run as another user.
   const classicDir = mkdtempSync(path.join(tmpdir(), 'guestbook-classic-'));
   const classic = available.available ? await startClassic({ dir: classicDir, ...classicRedis(urls.masterUrl, urls.replicaUrl) }) : undefined;
   const load = (target: LoadTarget, requests: LoadRequest[]) => runLoad(target, requests, settings);
@@ -88,6 +87,7 @@ export async function measureVersusClassic(
     }
   } finally {
     await classic?.stop();
+    rmSync(classicDir, { recursive: true, force: true });
   }
   return { classic: available.available ? 'Apache prefork + mod_php + Predis (bench/classic/)' : `not available: ${available.reason}`, rows };
 }
