@@ -27,7 +27,6 @@ export interface Stack {
   bare: ServerProcess[];
   /** The front tier (nginx) in front of the app processes, as npm start and a frontend pod run it. */
   front: FrontTier;
-  dir: string;
 }
 
 export const PROCESSES_PER_KIND = 2;
@@ -144,5 +143,5 @@ export async function startStack(
     staticDir: path.join(ROOT, '.next', 'static'),
   });
   cleanups.push(() => front.stop());
-  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare, front, dir };
+  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare, front };
 }
