@@ -89,7 +89,7 @@ const largeRows = ({ length, middleId }: Seeded): RowSpec[] => [
     label: `GET /api/guestbook?cursor= mid-stream (${count(length)})`,
     kind: 'app',
     floor: 'bare-deep-large',
-    requests: get(`/api/guestbook?cursor=${encodeCursor(middleId)}`),
+    requests: get(`/api/guestbook?cursor=${encodeCursor(middleId, 0)}`),
   },
   { key: 'bare-deep-large', label: `bare list after mid-stream id (${count(length)})`, kind: 'bare', requests: get(`/list?after=${middleId}`) },
 ];

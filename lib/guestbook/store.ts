@@ -15,6 +15,8 @@ import type { Entry, EntryPage, NewEntry } from './schema';
  */
 
 export const STREAM_KEY = 'guestbook:entries';
+/** How many entries moderation has deleted: the generation that cursors carry (cursor.ts). */
+export const DELETIONS_KEY = 'guestbook:deletions';
 const IDEMPOTENCY_PREFIX = 'guestbook:idempotency:';
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
@@ -44,13 +46,24 @@ return {'created', id}
 
 type AppendReply = ['created', string] | ['replay', string, StreamRecord[]] | ['conflict', string];
 
-interface IdempotentRedis extends Redis {
+/** Deletes and counts the deletion in one step, so no reader sees the one without the other. */
+const COUNTED_DELETE = `
+local deleted = redis.call('XDEL', KEYS[1], ARGV[1])
+if deleted == 1 then redis.call('INCRBY', KEYS[2], 1) end
+return deleted
+`;
+
+interface ScriptedRedis extends Redis {
   guestbookAppend(stream: string, key: string, name: string, message: string, fingerprint: string, ttl: number): Promise<AppendReply>;
+  guestbookDelete(stream: string, deletions: string, id: string): Promise<number>;
 }
 
-function withAppendScript(master: Redis): IdempotentRedis {
-  if (!('guestbookAppend' in master)) master.defineCommand('guestbookAppend', { numberOfKeys: 2, lua: IDEMPOTENT_APPEND });
-  return master as IdempotentRedis;
+function withScripts(master: Redis): ScriptedRedis {
+  if (!('guestbookAppend' in master)) {
+    master.defineCommand('guestbookAppend', { numberOfKeys: 2, lua: IDEMPOTENT_APPEND });
+    master.defineCommand('guestbookDelete', { numberOfKeys: 2, lua: COUNTED_DELETE });
+  }
+  return master as ScriptedRedis;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -62,7 +75,7 @@ async function append(master: Redis, { name, message }: NewEntry, idempotencyKey
   }
   const key = IDEMPOTENCY_PREFIX + sha256(idempotencyKey);
   const fingerprint = sha256(JSON.stringify([name, message]));
-  const reply = await withAppendScript(master).guestbookAppend(STREAM_KEY, key, name, message, fingerprint, IDEMPOTENCY_TTL_SECONDS);
+  const reply = await withScripts(master).guestbookAppend(STREAM_KEY, key, name, message, fingerprint, IDEMPOTENCY_TTL_SECONDS);
   if (reply[0] === 'created') return { entry: { id: reply[1], name, message, createdAt: entryCreatedAt(reply[1]) }, replayed: false };
   if (reply[0] === 'conflict') {
     throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different entry; use a new key for a new entry.');
@@ -104,11 +117,13 @@ export async function listEntries({ limit, cursor }: { limit: number; cursor?: s
     });
     start = `(${after}`;
   }
-  // One more than asked tells whether an older page exists, so the last page says so itself.
-  const records = (await onReplica((replica) => replica.xrevrange(STREAM_KEY, start, '-', 'COUNT', limit + 1))) as StreamRecord[];
+  // One more than asked tells whether an older page exists, so the last page says so itself. Both
+  // commands go out together: one round trip.
+  const [records, deletions] = await onReplica((replica) =>
+    Promise.all([replica.xrevrange(STREAM_KEY, start, '-', 'COUNT', limit + 1) as Promise<StreamRecord[]>, replica.get(DELETIONS_KEY)]));
   const entries = records.slice(0, limit).map(toEntry);
   const hasMore = records.length > limit;
-  return { entries, nextCursor: hasMore ? encodeCursor(entries[entries.length - 1]!.id) : null };
+  return { entries, nextCursor: hasMore ? encodeCursor(entries[entries.length - 1]!.id, Number(deletions ?? 0)) : null };
 }
 
 /**
@@ -125,5 +140,5 @@ export async function getEntry(id: string): Promise<Entry | null> {
 
 /** Removes an entry (moderation); false when there was none. */
 export async function deleteEntry(id: string): Promise<boolean> {
-  return (await onMaster((master) => master.xdel(STREAM_KEY, id))) === 1;
+  return (await onMaster((master) => withScripts(master).guestbookDelete(STREAM_KEY, DELETIONS_KEY, id))) === 1;
 }

@@ -17,6 +17,7 @@ import { buildIfNeeded, serverCommand } from '@/scripts/stack';
 
 // Small, so that the overload test needs few requests to pass it.
 const MAX_CONNS = 4;
+const ADMIN_TOKEN = 'front-tier-moderator-token';
 const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-front-tier-'));
 let redis: RedisPair;
 let apps: ServerProcess[];
@@ -25,7 +26,7 @@ let front: FrontTier;
 beforeAll(async () => {
   buildIfNeeded();
   redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'ft-admin', appPassword: 'ft-app' });
-  const env = { ...serverEnv(redis), FRONT_TIER: 'true', TRUST_PROXY: '1' };
+  const env = { ...serverEnv(redis), FRONT_TIER: 'true', TRUST_PROXY: '1', GUESTBOOK_ADMIN_TOKEN: ADMIN_TOKEN };
   apps = await Promise.all([0, 1].map((i) => startProcess(`app-${i}`, serverCommand('start', ''), env, '/api/readyz', dir)));
   front = await startFrontTier({
     listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
@@ -91,6 +92,26 @@ describe('the front tier', () => {
     const first = (await (await fetch(`${apps[0]!.origin}/api/guestbook`)).json()) as { nextCursor: string };
     const older = await get(`/api/guestbook?cursor=${first.nextCursor}`);
     expect(older.headers.get('cache-control')).toMatch(/^public, max-age=0, s-maxage=\d+, stale-while-revalidate=\d+$/);
+  });
+
+  it('never leads a link handed out after a deletion to an older page cached before it', async () => {
+    for (let i = 0; i < 3; i++) await post('Pager', `older page ${i}`);
+    const spam = (await (await post('Spammer', 'delete me')).json()) as { id: string };
+    await post('Pager', 'newest');
+    await sleep(1_050);
+    const firstPage = async () => (await (await get('/api/guestbook?limit=1')).json()) as { nextCursor: string };
+    const olderIds = async (cursor: string) =>
+      ((await (await get(`/api/guestbook?limit=100&cursor=${cursor}`)).json()) as { entries: { id: string }[] }).entries.map((entry) => entry.id);
+    const link = (await firstPage()).nextCursor;
+    expect(await olderIds(link)).toContain(spam.id);
+    expect((await get(`/api/guestbook?limit=100&cursor=${link}`)).headers.get('x-cache')).toBe('HIT');
+
+    const removed = await fetch(`${front.origin}/api/guestbook/${spam.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(removed.status).toBe(204);
+    await sleep(1_050);
+    const newLink = (await firstPage()).nextCursor;
+    expect(newLink).not.toBe(link);
+    expect(await olderIds(newLink)).not.toContain(spam.id);
   });
 
   it('gives every page a fresh nonce, the same in the header and in every attribute, cached or not', async () => {

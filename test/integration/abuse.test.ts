@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as collection from '@/app/api/guestbook/route';
 import * as single from '@/app/api/guestbook/[id]/route';
 import { withClient } from '../../scripts/redis-server';
+import type { EntryPage } from '@/lib/guestbook/schema';
 import { call, postJson, redisUrls, replicaCaughtUp } from './helpers';
 
 // This file's own configuration, read by the app on its first request.
@@ -163,6 +164,29 @@ describe('moderation', () => {
     expect(entries.map((entry: { id: string }) => entry.id)).not.toContain(id);
     expect((await call(single.GET, `/api/guestbook/${id}`, {}, { id })).status).toBe(404);
     expect((await remove(id, 'Bearer moderator-token-0123456789')).status).toBe(404);
+  });
+
+  it('hands out new links to older pages after a deletion, so no cache can answer them with the deleted entry', async () => {
+    for (let i = 0; i < 3; i++) await postJson(collection.POST, { name: 'Pager', message: `page filler ${i}` }, freshClient());
+    const { id } = await (await postJson(collection.POST, { name: 'Spammer', message: 'on an older page' }, freshClient())).json();
+    await postJson(collection.POST, { name: 'Pager', message: 'newest' }, freshClient());
+    await replicaCaughtUp();
+    const firstPage = async () => (await (await call(collection.GET, '/api/guestbook?limit=1')).json()) as EntryPage;
+    const before = await firstPage();
+
+    // Nothing deleted (no such entry, or no token): the same links.
+    expect((await remove('1-0', 'Bearer moderator-token-0123456789')).status).toBe(404);
+    expect((await remove(id)).status).toBe(401);
+    await replicaCaughtUp();
+    expect((await firstPage()).nextCursor).toBe(before.nextCursor);
+
+    expect((await remove(id, 'Bearer moderator-token-0123456789')).status).toBe(204);
+    await replicaCaughtUp();
+    const after = await firstPage();
+    expect(after.entries).toEqual(before.entries);
+    expect(after.nextCursor).not.toBe(before.nextCursor);
+    const older = (await (await call(collection.GET, `/api/guestbook?limit=100&cursor=${after.nextCursor}`)).json()) as EntryPage;
+    expect(older.entries.map((entry) => entry.id)).not.toContain(id);
   });
 });
 
