@@ -31,8 +31,6 @@ export interface Results {
   versus?: VersusResults;
 }
 
-// The classic PHP guestbook (Apache prefork, mod_php, both cores) reading 10 entries, on these machines.
-const PHP = { low: 4_000, high: 4_600, mid: 4_300 };
 const TARGET = { listVsHealthz: 0.9, p99Ms: 50, largeVsSmall: 1.2, sseP99Ms: 250, rssGrowth: 0.1 };
 
 export const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -78,14 +76,6 @@ function sseLine(sse: SseResult): string {
   return (
     `SSE: ${sse.subscribers} subscribers on one process, ${sse.posts} posts: ${sse.delivered}/${sse.expected} events delivered; ` +
     `201 → event p50 ${fixed(sse.p50Ms, 1)} ms, p99 ${fixed(sse.p99Ms, 1)} ms, max ${fixed(sse.maxMs, 1)} ms`
-  );
-}
-
-function phpLine(rows: Row[]): string {
-  const list = byKey(rows, 'list')?.load.rps ?? NaN;
-  return (
-    `list GET vs the classic PHP guestbook (${PHP.low.toLocaleString('en')}–${PHP.high.toLocaleString('en')} req/s with 10 entries, ` +
-    `midpoint ${PHP.mid.toLocaleString('en')}): ${fixed(list)} req/s = ${fixed(list / PHP.mid, 2)}× (${list >= PHP.mid ? '+' : ''}${fixed(list - PHP.mid)} req/s)`
   );
 }
 
@@ -181,7 +171,6 @@ export function summary(results: Results): string {
     sseLine(results.sse),
     `app RSS (both processes): at rest ${fixed(rss.restMb)} MiB, under load up to ${fixed(rss.underLoadMb)} MiB, ` +
       `soak ${fixed(rss.soakWarmMb)} MiB after its first quarter → ${fixed(rss.soakEndMb)} MiB at its end`,
-    phpLine(results.rows),
     '',
     ...targets(results).map((target) => `${target.verdict} ${target.name}: ${target.detail}`),
   ].join('\n');
