@@ -83,6 +83,43 @@ describe('the front tier', () => {
     expect(page.entries.map((entry) => entry.id)).toContain(id);
   });
 
+  it('fills a missing or expired entry with one request to Next.js while the others wait or get the previous copy', async () => {
+    const listReads = async () => {
+      let total = 0;
+      for (const app of apps) {
+        const text = await (await fetch(`${app.origin}/api/metrics`)).text();
+        const line = text.split('\n').find((candidate) => candidate.startsWith('guestbook_http_request_duration_seconds_count{route="/api/guestbook",method="GET",status="200"}'));
+        total += Number(line?.split(' ').at(-1) ?? 0);
+      }
+      return total;
+    };
+    // A query of its own: a key that nothing has filled yet. Each burst starts as a second begins: an
+    // entry of the newest page is fresh until its second ends (lib/http/caching.ts), so a burst that
+    // runs into the next second may rightly fill it once more.
+    const burst = async () => {
+      await sleep(1_000 - (Date.now() % 1_000));
+      const started = Date.now();
+      const responses = await Promise.all(Array.from({ length: 40 }, () => get('/api/guestbook?limit=7')));
+      const bodies = await Promise.all(responses.map((response) => response.text()));
+      expect(new Set(responses.map((response) => response.status))).toEqual(new Set([200]));
+      expect(new Set(bodies).size).toBeLessThanOrEqual(2);
+      const seconds = Math.floor(Date.now() / 1_000) - Math.floor(started / 1_000) + 1;
+      return { statuses: responses.map((response) => response.headers.get('x-cache')), seconds };
+    };
+    const before = await listReads();
+    const missing = await burst();
+    const filled = (await listReads()) - before;
+    expect(filled).toBeGreaterThanOrEqual(1);
+    expect(filled).toBeLessThanOrEqual(missing.seconds);
+    expect(missing.statuses.filter((status) => status === 'MISS')).toHaveLength(1);
+    // The next second: expired, and within the stale-while-revalidate of its Cache-Control.
+    const expired = await burst();
+    const refilled = (await listReads()) - before - filled;
+    expect(refilled).toBeGreaterThanOrEqual(1);
+    expect(refilled).toBeLessThanOrEqual(expired.seconds);
+    expect(expired.statuses.filter((status) => status === 'EXPIRED')).toHaveLength(refilled);
+  });
+
   it('says what may be cached with standard headers, for a CDN too', async () => {
     const newest = await get('/api/guestbook');
     expect(newest.headers.get('cache-control')).toBe('public, max-age=0, s-maxage=1, stale-while-revalidate=1');
