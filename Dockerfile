@@ -1,8 +1,11 @@
-# The guestbook's image: Next.js standalone output on a Node LTS, run by a non-root user.
-#   DOCKER_BUILDKIT=1 docker build -t guestbook:0.1.0 .
+# The guestbook's images, the two containers of a frontend pod (k8s/base/frontend.yaml):
+#   DOCKER_BUILDKIT=1 docker build -t guestbook:0.1.0 .                                      Next.js (the default target)
+#   DOCKER_BUILDKIT=1 docker build --target front-tier -t guestbook-front-tier:0.1.0 .       nginx in front of it
+# Build both from the same sources (and one build cache): the front tier serves the Next build's static files.
 # BuildKit is needed (RUN --mount). Behind a TLS-intercepting proxy, pass its CA as a secret:
 #   --secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt --build-arg HTTPS_PROXY ...
 ARG NODE_VERSION=24
+ARG DEBIAN_VERSION=bookworm
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
@@ -20,6 +23,49 @@ COPY . .
 # public/ is optional in a Next.js app; the runtime stage copies it either way.
 RUN npm run build && mkdir -p public
 
+# The front tier's nginx.conf, rendered by the same code as for npm start, for the pod's values: the
+# Service's target port, Next.js beside it on loopback, the writable folder on an emptyDir (the root is
+# read-only), and two workers whatever the node's size (auto would start one a core of the node).
+FROM node:${NODE_VERSION}-bookworm-slim AS front-tier-config
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY front-tier ./front-tier
+COPY scripts/front-tier.ts scripts/system-packages.ts ./scripts/
+COPY i18n/locales.ts ./i18n/
+COPY lib/http/csp.ts ./lib/http/
+RUN node_modules/.bin/tsx scripts/front-tier.ts render \
+      --listen 0.0.0.0:8080 --upstream 127.0.0.1:3000 --dir /run/front-tier \
+      --static-dir /usr/share/guestbook/static --workers 2 > nginx.conf
+
+# The front tier: Debian's nginx (the package with the sub and gzip modules built in, no others).
+FROM debian:${DEBIAN_VERSION}-slim AS front-tier
+# No service is started during the install (policy-rc.d), and apt trusts the proxy's CA, if any, for
+# this step only.
+RUN --mount=type=secret,id=build_ca \
+    set -eu; \
+    ca=; if [ -s /run/secrets/build_ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/build_ca"; fi; \
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+    apt-get $ca update; \
+    apt-get $ca install -y --no-install-recommends nginx; \
+    rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d /etc/nginx/sites-* /etc/nginx/conf.d /etc/nginx/modules-* /var/www/html; \
+    groupadd --system --gid 1001 front-tier; \
+    useradd --system --uid 1001 --gid front-tier --no-create-home --shell /usr/sbin/nologin front-tier; \
+    mkdir -p /run/front-tier; chown front-tier:front-tier /run/front-tier
+COPY --from=front-tier-config /app/nginx.conf /etc/nginx/nginx.conf
+COPY --from=build /app/.next/static /usr/share/guestbook/static
+# The same uid as the app's container of the pod; only /run/front-tier (pid, temporary files, cache) is writable.
+USER 1001:1001
+EXPOSE 8080
+# SIGTERM is nginx's fast stop, which cuts the requests in flight; SIGQUIT finishes them first.
+STOPSIGNAL SIGQUIT
+# No curl in a slim image: bash asks the front tier's own liveness route.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /_front-tier/healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
+# -e: nginx opens an error log before it reads its configuration; stderr, not a file on the read-only root.
+CMD ["nginx", "-e", "stderr"]
+
+# The default target, last: Next.js.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 WORKDIR /app
 # Docker sets HOSTNAME to the container id, and Next's server.js listens on HOSTNAME: listen on all interfaces.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { LOCALE_COOKIE } from '../i18n/locales';
 import { NONCE_PLACEHOLDER } from '../lib/http/csp';
 import type { SystemPackage } from './system-packages';
@@ -24,7 +25,7 @@ export interface FrontTierOptions {
   listen: string;
   /** host:port of each Next.js server. */
   upstreams: string[];
-  /** A writable folder for nginx's pid, temporary files and cache. */
+  /** A writable folder for nginx's pid, temporary files and cache (nginx creates their folders in it). */
   dir: string;
   /** Next's .next/static, served as /_next/static. */
   staticDir: string;
@@ -34,6 +35,12 @@ export interface FrontTierOptions {
   /** Requests in flight to one Next.js process before the front tier answers 503. */
   maxConnsPerServer?: number;
   maxStreamsPerServer?: number;
+  /**
+   * The `user` directive: whom the workers run as when the master runs as root. None by default: an
+   * unprivileged master (the image) runs its workers as itself, and a build that renders as root
+   * must not make them root.
+   */
+  user?: string;
 }
 
 export const DEFAULT_MAX_CONNS = 64;
@@ -42,12 +49,11 @@ const DEFAULT_MAX_STREAMS = 2_000;
 export function renderFrontTierConfig(options: FrontTierOptions): string {
   const servers = (limit: number) => options.upstreams.map((upstream) => `        server ${upstream} max_conns=${limit};`).join('\n');
   const values: Record<string, string> = {
-    // As root (a container, CI) the workers would drop to nobody, who cannot read a checkout under
-    // /root: they run as the rest of the local stack does. The image runs nginx unprivileged.
-    user: process.getuid?.() === 0 ? 'user root;\n' : '',
+    user: options.user ? `user ${options.user};\n` : '',
     workers: String(options.workers ?? 'auto'),
     runDir: options.dir,
-    tempDir: path.join(options.dir, 'tmp'),
+    // Directly in dir: nginx makes each of these folders, but not a missing parent (an empty emptyDir).
+    tempDir: options.dir,
     cacheDir: path.join(options.dir, 'cache'),
     errorLog: options.errorLog ?? 'stderr',
     accessLog: options.accessLog ?? 'off',
@@ -75,9 +81,11 @@ export interface FrontTier {
 
 /** Writes the configuration into options.dir and runs nginx in the foreground until stop(). */
 export async function startFrontTier(options: FrontTierOptions): Promise<FrontTier> {
-  mkdirSync(path.join(options.dir, 'tmp'), { recursive: true });
+  mkdirSync(options.dir, { recursive: true });
   const conf = path.join(options.dir, 'nginx.conf');
-  writeFileSync(conf, renderFrontTierConfig(options));
+  // As root (a container, CI) the workers would drop to nobody, who cannot read a checkout under
+  // /root: they run as the rest of the local stack does.
+  writeFileSync(conf, renderFrontTierConfig({ user: process.getuid?.() === 0 ? 'root' : undefined, ...options }));
   const log = openSync(path.join(options.dir, 'nginx.log'), 'a');
   // -e: nginx opens its default error log before it reads the configuration; keep that one here too.
   const child = spawn('nginx', ['-c', conf, '-e', path.join(options.dir, 'nginx-start.log')], { stdio: ['ignore', log, log] });
@@ -102,12 +110,37 @@ export async function startFrontTier(options: FrontTierOptions): Promise<FrontTi
   throw new Error(`nginx did not start; its log:\n${readFileSync(path.join(options.dir, 'nginx.log'), 'utf8').slice(-2000)}`);
 }
 
-// `tsx scripts/front-tier.ts render <listen> <upstream> <dir> <staticDir> [accessLog]`: the image's config.
-if (require.main === module && process.argv[2] === 'render') {
-  const [listen, upstream, dir, staticDir, accessLog] = process.argv.slice(3);
-  if (!listen || !upstream || !dir || !staticDir) {
-    console.error('usage: tsx scripts/front-tier.ts render <listen> <upstream> <dir> <staticDir> [accessLog]');
+const USAGE =
+  'usage: tsx scripts/front-tier.ts render --listen HOST:PORT --upstream HOST:PORT --dir DIR --static-dir DIR [--access-log FILE] [--user NAME] [--workers N|auto]';
+
+/** `tsx scripts/front-tier.ts render --listen … --upstream … --dir … --static-dir …`: the image's config, on stdout. */
+function renderCommand(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listen: { type: 'string' },
+      upstream: { type: 'string', multiple: true },
+      dir: { type: 'string' },
+      'static-dir': { type: 'string' },
+      'access-log': { type: 'string' },
+      user: { type: 'string' },
+      workers: { type: 'string' },
+    },
+  });
+  const { listen, upstream, dir, 'static-dir': staticDir, workers } = values;
+  if (!listen || !upstream?.length || !dir || !staticDir || (workers !== undefined && workers !== 'auto' && !/^[1-9]\d*$/.test(workers))) {
+    console.error(USAGE);
     process.exit(2);
   }
-  process.stdout.write(renderFrontTierConfig({ listen, upstreams: [upstream], dir, staticDir, accessLog }));
+  process.stdout.write(renderFrontTierConfig({
+    listen,
+    upstreams: upstream,
+    dir,
+    staticDir,
+    accessLog: values['access-log'],
+    user: values.user,
+    workers: workers === undefined || workers === 'auto' ? 'auto' : Number(workers),
+  }));
 }
+
+if (require.main === module && process.argv[2] === 'render') renderCommand(process.argv.slice(3));
