@@ -8,14 +8,17 @@ import {
   aclArgs,
   admittedInto,
   apiRoute,
+  container,
   containerEnv,
   containers,
   expand,
   find,
   generated,
   lookUp,
+  opener,
   opens,
   passwordFile,
+  portOf,
   podLabels,
   redisServers,
   renderManifests,
@@ -25,10 +28,15 @@ import {
   testPasswords,
   workload,
   workloads,
+  type NetworkPolicySpec,
   type ServiceSpec,
 } from './render';
 
 const objects = renderManifests(testPasswords);
+const frontTierTemplate = readFileSync(path.join(repoRoot, 'front-tier', 'nginx.conf'), 'utf8');
+const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+/** A flag of the render command by which the Dockerfile makes the front tier's nginx.conf. */
+const renderFlag = (flag: string) => new RegExp(`--${flag} (\\S+)`).exec(dockerfile.slice(dockerfile.indexOf('scripts/front-tier.ts render')))?.[1];
 const variants = [
   ['k8s/', objects],
   ['k8s/overlays/sentinel/', renderManifests(testPasswords, 'overlays/sentinel')],
@@ -74,22 +82,31 @@ describe.each(variants)('every object of %s', (_variant, all) => {
     }
   });
 
-  it('points every HTTP probe of the frontend at a route of the app, on a port the container opens', () => {
-    const frontend = workload(all, 'frontend');
-    const [container] = containers(frontend);
-    const probes = [container?.startupProbe, container?.livenessProbe, container?.readinessProbe];
+  it("points every HTTP probe of the app at a route of the app, on a port the app's container opens", () => {
+    const app = container(workload(all, 'frontend'), 'frontend');
+    const probes = [app.startupProbe, app.livenessProbe, app.readinessProbe];
     expect(probes.map((probe) => probe?.httpGet?.path)).toEqual(['/api/healthz', '/api/healthz', '/api/readyz']);
     for (const probe of probes) {
       expect(apiRoute(probe!.httpGet!.path!), probe!.httpGet!.path).toBe(true);
-      expect(opens(frontend, probe!.httpGet!.port)).toBe(true);
+      expect(portOf(app, probe!.httpGet!.port)).toBeDefined();
     }
   });
 
-  it("asks Prometheus to scrape the frontends' metrics route, on the port the container opens", () => {
+  it("points the front tier's probes at its own liveness route, on a port the front tier's container opens", () => {
+    const front = container(workload(all, 'frontend'), 'front-tier');
+    const probes = [front.livenessProbe, front.readinessProbe];
+    for (const probe of probes) {
+      expect(probe?.httpGet?.path).toBe('/_front-tier/healthz');
+      expect(frontTierTemplate).toContain(`location = ${probe!.httpGet!.path} {`);
+      expect(portOf(front, probe!.httpGet!.port)).toBeDefined();
+    }
+  });
+
+  it("asks Prometheus to scrape the frontends' metrics route, on the port the app's container opens", () => {
     const frontend = workload(all, 'frontend');
     const annotations = frontend.spec.template.metadata?.annotations ?? {};
     expect(annotations['prometheus.io/scrape']).toBe('true');
-    expect(opens(frontend, Number(annotations['prometheus.io/port']))).toBe(true);
+    expect(opener(frontend, Number(annotations['prometheus.io/port']))?.name).toBe('frontend');
     expect(annotations['prometheus.io/path']).toBe('/api/metrics');
     expect(apiRoute(annotations['prometheus.io/path']!)).toBe(true);
   });
@@ -215,19 +232,72 @@ describe('the manifests in k8s/', () => {
 
   it('give the frontend a writable cache on its read-only filesystem', () => {
     const pod = workload(objects, 'frontend').spec.template.spec!;
-    const cache = pod.containers[0]?.volumeMounts?.find((mount) => mount.mountPath === '/app/.next/cache');
+    const cache = container(workload(objects, 'frontend'), 'frontend').volumeMounts?.find((mount) => mount.mountPath === '/app/.next/cache');
     expect(pod.volumes?.find((volume) => volume.name === cache?.name)?.emptyDir).toBeDefined();
   });
 
-  it("give the frontend an environment that lib/config accepts: the app's user, writes to redis-master, reads from redis-slave", () => {
-    const [container] = containers(workload(objects, 'frontend'));
-    const env = { ...serviceLinks(objects), ...containerEnv(objects, container!) };
-    expect(parseConfig(env).redis).toEqual({
+  it('run the frontend pod as two containers from two images: the app (Next.js) and its front tier (nginx)', () => {
+    const frontend = workload(objects, 'frontend');
+    expect(containers(frontend).map((entry) => [entry.name, entry.image])).toEqual([
+      ['frontend', 'guestbook:0.1.0'],
+      ['front-tier', 'guestbook-front-tier:0.1.0'],
+    ]);
+    // kubectl logs and exec without -c reach the app.
+    expect(frontend.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/default-container']).toBe('frontend');
+  });
+
+  it("send the frontend Service to the front tier's port, the one its image's nginx listens on; the front tier forwards to the app's port on loopback", () => {
+    const frontend = workload(objects, 'frontend');
+    const [servicePort] = (find(objects, 'Service', 'frontend').spec as unknown as ServiceSpec).ports;
+    const front = container(frontend, 'front-tier');
+    expect(opener(frontend, servicePort!.targetPort)?.name).toBe('front-tier');
+    expect(renderFlag('listen')).toBe(`0.0.0.0:${portOf(front, servicePort!.targetPort)!.containerPort}`);
+    expect(dockerfile).toContain(`EXPOSE ${portOf(front, servicePort!.targetPort)!.containerPort}`);
+    const appPorts = container(frontend, 'frontend').ports ?? [];
+    expect(appPorts.map((entry) => entry.containerPort)).toEqual([3000]);
+    expect(renderFlag('upstream')).toBe(`127.0.0.1:${appPorts[0]!.containerPort}`);
+  });
+
+  it("give the front tier a writable folder on its read-only filesystem, where its image's nginx.conf puts pid, temporary files and cache", () => {
+    const pod = workload(objects, 'frontend').spec.template.spec!;
+    const run = container(workload(objects, 'frontend'), 'front-tier').volumeMounts?.find((mount) => mount.mountPath === renderFlag('dir'));
+    expect(pod.volumes?.find((volume) => volume.name === run?.name)?.emptyDir).toBeDefined();
+  });
+
+  it('stop the front tier before the app, within the grace period: it stops taking requests first and forwards its last ones to a running app', () => {
+    const frontend = workload(objects, 'frontend');
+    const sleep = (name: string) => Number(container(frontend, name).lifecycle?.preStop?.exec?.command?.join(' ').match(/^sleep (\d+)$/)?.[1]);
+    expect(sleep('front-tier')).toBeGreaterThan(0);
+    expect(sleep('frontend')).toBeGreaterThan(sleep('front-tier'));
+    // SIGQUIT, nginx's graceful stop, then at most worker_shutdown_timeout for the requests in flight.
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGQUIT$/m);
+    const shutdown = Number(/^worker_shutdown_timeout (\d+)s;$/m.exec(frontTierTemplate)?.[1]);
+    expect(sleep('front-tier') + shutdown).toBeLessThanOrEqual(frontend.spec.template.spec!.terminationGracePeriodSeconds!);
+  });
+
+  it('admit anyone to the front tier, and to the app only Prometheus (and, as always, the kubelet on the node)', () => {
+    const frontend = workload(objects, 'frontend');
+    const spec = find(objects, 'NetworkPolicy', 'frontend').spec as unknown as NetworkPolicySpec;
+    const rules = spec.ingress.flatMap((rule) => rule.ports.map((port) => ({ container: opener(frontend, port.port)?.name, from: rule.from })));
+    expect(rules.filter((rule) => rule.container === 'front-tier')).toEqual([{ container: 'front-tier', from: undefined }]);
+    const toApp = rules.filter((rule) => rule.container === 'frontend');
+    expect(toApp).toHaveLength(1);
+    expect(toApp[0]!.from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+    ]);
+    expect(rules.every((rule) => rule.container !== undefined)).toBe(true);
+  });
+
+  it("give the frontend an environment that lib/config accepts: the app's user, writes to redis-master, reads from redis-slave, behind one front tier", () => {
+    const env = { ...serviceLinks(objects), ...containerEnv(objects, container(workload(objects, 'frontend'), 'frontend')) };
+    const config = parseConfig(env);
+    expect(config.redis).toEqual({
       mode: 'direct',
       masterUrl: `redis://${APP_USER}:${testPasswords.app}@redis-master:6379`,
       replicaUrl: `redis://${APP_USER}:${testPasswords.app}@redis-slave:6379`,
     });
     expect(env.HOSTNAME).toBe('0.0.0.0');
+    expect({ frontTier: config.frontTier, trustProxyHops: config.trustProxyHops }).toEqual({ frontTier: true, trustProxyHops: 1 });
   });
 
   it('keep the master on a volume, with the append-only file and the password from the Secret', () => {

@@ -163,9 +163,22 @@ export const selected = (objects: K8sObject[], selector: LabelSelector) =>
 
 export const containers = (target: Workload): IContainer[] => target.spec.template.spec?.containers ?? [];
 
+/** A container of the workload's pod, by name. */
+export function container(target: Workload, name: string): IContainer {
+  const found = containers(target).find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`${target.metadata.name} has no container ${name}`);
+  return found;
+}
+
+/** The port (number or name) that an object refers to, as one of the container's ports; undefined if it opens no such port. */
+export const portOf = (owner: IContainer, port: number | string | undefined) =>
+  (owner.ports ?? []).find((candidate) => candidate.containerPort === port || candidate.name === port);
+
+/** The container of the workload's pod that opens a port (number or name), if any does. */
+export const opener = (target: Workload, port: number | string | undefined) => containers(target).find((candidate) => portOf(candidate, port));
+
 /** Whether a port (number or name) that an object refers to is one the workload's containers open. */
-export const opens = (target: Workload, port: number | string | undefined) =>
-  containers(target).flatMap((container) => container.ports ?? []).some((candidate) => candidate.containerPort === port || candidate.name === port);
+export const opens = (target: Workload, port: number | string | undefined) => opener(target, port) !== undefined;
 
 /** Whether the app has a route handler at this path, e.g. /api/healthz. */
 export const apiRoute = (routePath: string) => existsSync(path.join(repoRoot, 'app', routePath, 'route.ts'));
@@ -177,9 +190,12 @@ export interface ServiceSpec {
   ports: { port: number; targetPort?: number | string }[];
 }
 
-interface NetworkPolicySpec {
+export interface NetworkPolicySpec {
   podSelector: { matchLabels: Record<string, string> };
-  ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string | number }[] }[];
+  ingress: {
+    from?: { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: { matchLabels: Record<string, string> } }[];
+    ports: { port: string | number }[];
+  }[];
 }
 
 /**
