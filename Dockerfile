@@ -48,7 +48,8 @@ RUN --mount=type=secret,id=build_ca \
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
     apt-get $ca update; \
     apt-get $ca install -y --no-install-recommends nginx; \
-    rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d /etc/nginx/sites-* /etc/nginx/conf.d /etc/nginx/modules-* /var/www/html; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /usr/sbin/policy-rc.d /etc/nginx/sites-* /etc/nginx/conf.d /etc/nginx/modules-* /var/www/html; \
     groupadd --system --gid 1001 front-tier; \
     useradd --system --uid 1001 --gid front-tier --no-create-home --shell /usr/sbin/nologin front-tier; \
     mkdir -p /run/front-tier; chown front-tier:front-tier /run/front-tier
