@@ -1,20 +1,18 @@
 import { render } from '@testing-library/react';
 import { NextIntlClientProvider } from 'next-intl';
 import type { ReactElement } from 'react';
-import en from '@/messages/en.json';
-import zh from '@/messages/zh-CN.json';
-
-const MESSAGES = { en, 'zh-CN': zh } as const;
+import type { Locale } from '@/i18n/locales';
+import { clientMessages } from '@/i18n/messages';
 
 interface IntlOptions {
-  locale?: keyof typeof MESSAGES;
+  locale?: Locale;
   now?: Date;
 }
 
 /** A component inside the same i18n provider that the layout gives it. */
 export function withIntl(ui: ReactElement, { locale = 'en', now = new Date() }: IntlOptions = {}) {
   return (
-    <NextIntlClientProvider locale={locale} messages={MESSAGES[locale]} timeZone="UTC" now={now}>
+    <NextIntlClientProvider locale={locale} messages={clientMessages(locale)} timeZone="UTC" now={now}>
       {ui}
     </NextIntlClientProvider>
   );
