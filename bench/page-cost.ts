@@ -62,7 +62,7 @@ async function pageSize(origin: string) {
   const html = await fetchPlain(`${origin}/`);
   const text = html.toString('utf8');
   const flight = [...text.matchAll(/<script[^>]*>self\.__next_f\.push\(.*?<\/script>/gs)].reduce((sum, [script]) => sum + Buffer.byteLength(script), 0);
-  const entries = text.match(/<li class="entry[ "]/g)?.length ?? 0;
+  const entries = text.match(/<li[^>]* id="entry-/g)?.length ?? 0;
   return { bytes: html.length, gzipBytes: gzipSync(html).length, flightBytes: flight, entries };
 }
 
