@@ -75,3 +75,11 @@ for (const [device, width] of Object.entries(WIDTHS)) {
     await testInfo.attach(`guestbook-${device}`, { path, contentType: 'image/png' });
   });
 }
+
+test('an unknown address answers 404, in the visitor\'s language, with a way back', async ({ page }) => {
+  const response = await page.goto('/no-such-page');
+  expect(response!.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page does not exist.');
+  await page.getByRole('link', { name: 'Back to the guestbook' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Guestbook');
+});
