@@ -17,7 +17,7 @@ import { ensureSystemPackages, REDIS } from './system-packages';
 
 const ROOT = path.resolve(__dirname, '..');
 const NEXT = path.join(ROOT, 'node_modules', '.bin', 'next');
-const SOURCES = ['app', 'lib', 'components', 'instrumentation.ts', 'next.config.js', 'tsconfig.json', 'package-lock.json'];
+const SOURCES = ['app', 'lib', 'components', 'i18n', 'messages', 'instrumentation.ts', 'proxy.ts', 'next.config.js', 'tsconfig.json', 'package-lock.json'];
 
 const log = (line: string) => console.log(`[stack] ${line}`);
 
