@@ -2,7 +2,12 @@
 const createNextIntlPlugin = require('next-intl/plugin');
 
 // The interface's language per request comes from i18n/request.ts (cookie, then Accept-Language).
-const withNextIntl = createNextIntlPlugin('./i18n/request.ts');
+// The messages are compiled at build time: no page parses an ICU message (the form's character
+// counts did on every render), and the browser gets no ICU parser.
+const withNextIntl = createNextIntlPlugin({
+  requestConfig: './i18n/request.ts',
+  experimental: { messages: { path: './messages', format: 'json', locales: 'infer', precompile: true } },
+});
 
 // For every response, pages and API alike; the pages' Content-Security-Policy comes from proxy.ts.
 const SECURITY_HEADERS = [
