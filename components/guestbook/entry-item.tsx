@@ -21,9 +21,7 @@ export function EntryItem({ entry, clock, isOwn, newBadge }: EntryItemProps) {
       <h3 dir="auto">{entry.name}</h3>
       <RelativeTime iso={entry.createdAt} clock={clock} />
       {newBadge && <span className="entry-badge">{newBadge}</span>}
-      <p className="entry-message" dir="auto">
-        {entry.message}
-      </p>
+      <p dir="auto">{entry.message}</p>
     </li>
   );
 }

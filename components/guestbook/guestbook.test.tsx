@@ -17,7 +17,7 @@ const entry = (ms: number, message: string, name = 'Visitor'): Entry => ({
 const minutesAgo = (minutes: number) => NOW.getTime() - minutes * 60_000;
 
 const list = () => screen.getByRole('list', { name: 'Entries, newest first' });
-const messages = () => within(list()).getAllByRole('listitem').map((item) => item.querySelector('.entry-message')!.textContent);
+const messages = () => within(list()).getAllByRole('listitem').map((item) => item.querySelector('p')!.textContent);
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -15,7 +15,7 @@ const existing = entry(NOW.getTime() - 60_000, 'earlier');
 const theirs = (seconds: number, message: string) => entry(NOW.getTime() + seconds * 1000, message, 'Grace');
 
 const list = () => screen.getByRole('list', { name: 'Entries, newest first' });
-const messages = () => within(list()).getAllByRole('listitem').map((item) => item.querySelector('.entry-message')!.textContent);
+const messages = () => within(list()).getAllByRole('listitem').map((item) => item.querySelector('p')!.textContent);
 const itemOf = (message: string) => screen.getByText(message).closest('li')!;
 const saved = { ...LIVE_CLIENT };
 

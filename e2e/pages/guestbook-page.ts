@@ -1,5 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+// An entry's one paragraph is its message.
+const MESSAGE = 'p';
+
 /** The guestbook page as a visitor sees it: the form, and the entries newest first. */
 export class GuestbookPage {
   readonly form: Locator;
@@ -47,21 +50,21 @@ export class GuestbookPage {
   }
 
   entry(message: string): Locator {
-    return this.entries.filter({ has: this.page.locator('.entry-message', { hasText: message }) });
+    return this.entries.filter({ has: this.page.locator(MESSAGE, { hasText: message }) });
   }
 
   async expectEntry(name: string, message: string): Promise<void> {
     const entry = this.entry(message);
     await expect(entry).toHaveCount(1);
     await expect(entry.getByRole('heading')).toHaveText(name);
-    await expect(entry.locator('.entry-message')).toHaveText(message);
+    await expect(entry.locator(MESSAGE)).toHaveText(message);
   }
 
   /** The messages shown, in order, of the entries whose name is `name`. */
   async messagesBy(name: string): Promise<string[]> {
     return this.entries
       .filter({ has: this.page.getByRole('heading', { name, exact: true }) })
-      .locator('.entry-message')
+      .locator(MESSAGE)
       .allTextContents();
   }
 }
