@@ -55,7 +55,8 @@ export function Guestbook({ rows, nextCursor: initialCursor, isOlderPage = false
   // Own posts (kept across a reload, which a lagging replica may serve) go above the newest page.
   const oldestShown = entries.at(-1)?.id;
   const shownOwn = isOlderPage ? [] : own.filter((entry) => !oldestShown || compareEntryIds(entry.id, oldestShown) > 0);
-  const shown = mergeNewestFirst(shownOwn, live, entries);
+  // The server's render, and most others, have nothing to merge in: the page is already in order.
+  const shown = shownOwn.length > 0 || live.length > 0 ? mergeNewestFirst(shownOwn, live, entries) : entries;
   const ownIds = new Set(own.map((entry) => entry.id));
   const newIds = new Set(live.filter((entry) => !ownIds.has(entry.id)).map((entry) => entry.id));
 
