@@ -59,23 +59,26 @@ export interface LoadTarget {
   cpuSeconds?: () => number;
 }
 
+/** How long a load lasts: a time, or a number of requests. */
+export type LoadLength = { seconds: number } | { amount: number };
+
 export async function runLoad(
   { origins, pids, cpuSeconds: cpu = () => cpuSeconds(pids) }: LoadTarget,
   requests: LoadRequest[],
-  { seconds, warmupSeconds, connections = CONNECTIONS }: { seconds: number; warmupSeconds: number; connections?: number },
+  { warmupSeconds, connections = CONNECTIONS, ...length }: LoadLength & { warmupSeconds: number; connections?: number },
 ): Promise<LoadResult> {
-  const run = (duration: number) =>
+  const run = (until: LoadLength) =>
     autocannon({
       // autocannon takes several URLs at run time; its type definitions only know one.
       url: origins as unknown as string,
       connections,
-      duration,
+      ...('amount' in until ? { amount: until.amount } : { duration: until.seconds }),
       requests: requests.map(toAutocannon),
     });
-  if (warmupSeconds > 0) await run(warmupSeconds);
+  if (warmupSeconds > 0) await run({ seconds: warmupSeconds });
   const serverBefore = cpu();
   const generatorBefore = process.cpuUsage();
-  const result = await run(seconds);
+  const result = await run(length);
   const generator = process.cpuUsage(generatorBefore);
   const perRequest = (microseconds: number) => microseconds / Math.max(1, result.requests.total);
   return {

@@ -1,19 +1,25 @@
 import { get } from 'node:http';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { withClient } from '../scripts/redis-server';
-import { buildIfNeeded } from '../scripts/stack';
+import { buildIfNeeded, STANDALONE } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
 import { STREAM_KEY } from './bare-server';
 import { percentile, runLoad } from './load';
-import { startStack, stopAll, type Stack } from './servers';
+import { startStack, stopAll, type ServerProcess, type Stack } from './servers';
 
 /**
- * `npm run bench:page`: what one render of the page costs. One app process (the standalone server,
- * as the image runs it) over a Redis master and replica holding 100 entries of plausible text, warmed
- * up, then loaded at 10 connections in rounds: server CPU µs per request of the page and of the
- * do-nothing route beside it (what Next.js costs anyway), and the page's bytes as sent without
- * Accept-Encoding and gzipped. PAGE_COST_ROUNDS and PAGE_COST_SECONDS set the rounds;
- * PAGE_COST_PROFILE=<dir> runs the server under `node --cpu-prof`, written to <dir> when it stops.
+ * `npm run bench:page [-- <standalone build>...]`: what one render of the page costs. This worktree's
+ * standalone server (as the image runs it), and each other build named (a copy of .next/standalone
+ * after `npm run build`), runs as one process over a Redis master and replica holding 100 entries of
+ * plausible text. After a warm-up, each build serves rounds of GET / and of the do-nothing healthz
+ * route at 10 connections, the builds taking turns, round by round: on a machine that others keep
+ * busy a process's CPU time per request moves by half from one minute to the next, so only builds
+ * measured in the same turns compare. Prints server CPU µs per request (from /proc) and the page's
+ * bytes as sent without Accept-Encoding and gzipped.
+ *
+ * PAGE_COST_ROUNDS and PAGE_COST_REQUESTS (per round) set the rounds; PAGE_COST_PROFILE=<dir> runs
+ * the servers under `node --cpu-prof`, written to <dir> when they stop.
  */
 
 const log = (line: string) => console.log(`[page-cost] ${line}`);
@@ -21,10 +27,11 @@ const log = (line: string) => console.log(`[page-cost] ${line}`);
 const ENTRIES = 100;
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 20;
+const PATHS = ['/', '/api/healthz'] as const;
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-// What visitors write: short and long, several scripts, emoji, line breaks.
+// What visitors write: short and long, several scripts, emoji, line breaks, markup as text.
 const NAMES = ['Ada', '王小明', 'Grace Hopper', 'مريم', '👩‍💻 dev', 'Linus', '李雷', 'Zoë', 'דוד', 'Ken Thompson'];
 const MESSAGES = [
   'Hello from Berlin! 👋',
@@ -66,42 +73,60 @@ async function pageSize(origin: string) {
   return { bytes: html.length, gzipBytes: gzipSync(html).length, flightBytes: flight, entries };
 }
 
-async function cpuRounds(stack: Stack, path: string, rounds: number, seconds: number): Promise<number[]> {
-  const target = { origins: [stack.app[0]!.origin], pids: [stack.app[0]!.pid] };
-  const results: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const load = await runLoad(target, [{ path }], { seconds, warmupSeconds: 0, connections: CONNECTIONS });
-    if (load.non2xx + load.errors > 0) throw new Error(`${path}: ${load.non2xx} non-2xx and ${load.errors} errors`);
-    log(`${path} round ${round + 1}: ${load.requests} requests, ${load.serverCpuUs.toFixed(0)} µs CPU each`);
-    results.push(load.serverCpuUs);
-  }
-  return results;
+interface Cost {
+  cpuUs: number;
+  requests: number;
+  /** Each round's µs per request, for the spread. */
+  rounds: number[];
 }
 
-async function measure(stack: Stack) {
-  const rounds = number('PAGE_COST_ROUNDS', 3);
-  const seconds = number('PAGE_COST_SECONDS', 10);
+async function measureRounds(servers: ServerProcess[], rounds: number, amount: number): Promise<Map<ServerProcess, Record<string, Cost>>> {
+  const costs = new Map(servers.map((server) => [server, Object.fromEntries(PATHS.map((p) => [p, { cpuUs: 0, requests: 0, rounds: [] as number[] }]))]));
+  for (let round = 0; round < rounds; round++) {
+    for (const server of servers) {
+      for (const p of PATHS) {
+        const load = await runLoad({ origins: [server.origin], pids: [server.pid] }, [{ path: p }], { amount, warmupSeconds: 0, connections: CONNECTIONS });
+        if (load.non2xx + load.errors > 0) throw new Error(`${p}: ${load.non2xx} non-2xx and ${load.errors} errors`);
+        const cost = costs.get(server)![p]!;
+        cost.cpuUs += load.serverCpuUs * load.requests;
+        cost.requests += load.requests;
+        cost.rounds.push(load.serverCpuUs);
+      }
+    }
+    log(`round ${round + 1} of ${rounds}`);
+  }
+  return costs;
+}
+
+const perRequest = ({ cpuUs, requests, rounds }: Cost) =>
+  `${(cpuUs / requests).toFixed(0)} µs (rounds p25–p75 ${percentile(rounds, 25).toFixed(0)}–${percentile(rounds, 75).toFixed(0)})`;
+
+async function measure(stack: Stack, builds: string[]) {
   await seed(stack);
   log(`warming up for ${WARMUP_SECONDS} s…`);
-  await runLoad({ origins: [stack.app[0]!.origin], pids: [] }, [{ path: '/' }, { path: '/api/healthz' }], { seconds: WARMUP_SECONDS, warmupSeconds: 0, connections: CONNECTIONS });
-  const size = await pageSize(stack.app[0]!.origin);
-  const page = await cpuRounds(stack, '/', rounds, seconds);
-  const healthz = await cpuRounds(stack, '/api/healthz', rounds, seconds);
-  const summary = (values: number[]) => `median ${percentile(values, 50).toFixed(0)} (${values.map((value) => value.toFixed(0)).join(', ')})`;
-  console.log(`
-GET /            server CPU µs/req: ${summary(page)}
-GET /api/healthz server CPU µs/req: ${summary(healthz)}
-page: ${size.entries} entries, ${size.bytes} bytes as sent without Accept-Encoding (${size.flightBytes} of them the RSC payload's scripts), ${size.gzipBytes} gzipped`);
+  const origins = stack.app.map((server) => server.origin);
+  await runLoad({ origins, pids: [] }, PATHS.map((p) => ({ path: p })), { seconds: WARMUP_SECONDS, warmupSeconds: 0, connections: CONNECTIONS * origins.length });
+  const costs = await measureRounds(stack.app, number('PAGE_COST_ROUNDS', 20), number('PAGE_COST_REQUESTS', 200));
+  for (const [i, server] of stack.app.entries()) {
+    const size = await pageSize(server.origin);
+    const cost = costs.get(server)!;
+    console.log(`
+${builds[i] === STANDALONE ? 'this worktree' : builds[i]}
+  GET /            server CPU ${perRequest(cost['/']!)}
+  GET /api/healthz server CPU ${perRequest(cost['/api/healthz']!)}
+  page: ${size.entries} entries, ${size.bytes} bytes without Accept-Encoding (${size.flightBytes} of them the RSC payload's scripts), ${size.gzipBytes} gzipped`);
+  }
 }
 
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   ensureSystemPackages([REDIS], log);
   buildIfNeeded();
+  const builds = [STANDALONE, ...process.argv.slice(2).map((build) => path.resolve(build))];
   const profile = process.env.PAGE_COST_PROFILE;
   try {
-    const stack = await startStack({ app: 1, bare: 0 }, profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
-    await measure(stack);
+    const stack = await startStack({ builds, bare: 0, nodeFlags: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
+    await measure(stack, builds);
   } finally {
     await stopAll();
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { startRedisPair, type RedisPair } from '../scripts/redis-server';
 import { startFrontTier, type FrontTier } from '../scripts/front-tier';
-import { serverCommand } from '../scripts/stack';
+import { STANDALONE } from '../scripts/stack';
 
 /**
  * What the benchmark runs: a Redis master and replica in a temporary folder, and two processes each of
@@ -95,25 +95,27 @@ export function serverEnv(redis: RedisPair): Record<string, string> {
   };
 }
 
-export type ProcessCounts = Record<'app' | 'bare', number>;
+export interface StackOptions {
+  /** The standalone builds to run, one app process each: by default this worktree's, twice. */
+  builds?: string[];
+  bare?: number;
+  /** For the app processes, e.g. --cpu-prof (which NODE_OPTIONS does not allow). */
+  nodeFlags?: string[];
+}
 
-async function startServers(dir: string, redis: RedisPair, counts: ProcessCounts, nodeFlags: string[]) {
+async function startServers(dir: string, redis: RedisPair, { builds, bare, nodeFlags }: Required<StackOptions>) {
   const env = serverEnv(redis);
-  const [node, appArgs] = serverCommand('start', '');
-  const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
   // The app processes stand behind the front tier (and answer straight too, for the rows without it).
   const appEnv = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
-  const kinds = [
-    { kind: 'app', command: [node, [...nodeFlags, ...appArgs]] as [string, string[]], ready: '/api/readyz', env: appEnv },
-    { kind: 'bare', command: bareCommand, ready: '/healthz', env },
-  ] as const;
-  const byKind: Record<'app' | 'bare', ServerProcess[]> = { app: [], bare: [] };
-  for (const { kind, command, ready, env: kindEnv } of kinds) {
-    for (let i = 0; i < counts[kind]; i++) {
-      byKind[kind].push(await startProcess(`${kind}-${i}`, command, kindEnv, ready, dir));
-    }
+  const app: ServerProcess[] = [];
+  for (const [i, build] of builds.entries()) {
+    // As `npm start` and the image run it (scripts/stack.ts serverCommand).
+    app.push(await startProcess(`app-${i}`, [process.execPath, [...nodeFlags, path.join(build, 'server.js')]], appEnv, '/api/readyz', dir));
   }
-  return byKind;
+  const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
+  const bareServers: ServerProcess[] = [];
+  for (let i = 0; i < bare; i++) bareServers.push(await startProcess(`bare-${i}`, bareCommand, env, '/healthz', dir));
+  return { app, bare: bareServers };
 }
 
 /** A temporary folder and a Redis master and replica in it; stopAll() removes them. */
@@ -126,16 +128,14 @@ export async function startRedis(): Promise<{ dir: string; redis: RedisPair }> {
   return { dir, redis };
 }
 
-/**
- * Starts everything; stopAll() stops it, also when this fails half-way. `nodeFlags` go to the app
- * processes (e.g. --cpu-prof, which NODE_OPTIONS does not allow).
- */
-export async function startStack(
-  counts: ProcessCounts = { app: PROCESSES_PER_KIND, bare: PROCESSES_PER_KIND },
-  nodeFlags: string[] = [],
-): Promise<Stack> {
+/** Starts everything; stopAll() stops it, also when this fails half-way. */
+export async function startStack({
+  builds = Array<string>(PROCESSES_PER_KIND).fill(STANDALONE),
+  bare = PROCESSES_PER_KIND,
+  nodeFlags = [],
+}: StackOptions = {}): Promise<Stack> {
   const { dir, redis } = await startRedis();
-  const { app, bare } = await startServers(dir, redis, counts, nodeFlags);
+  const { app, bare: bareServers } = await startServers(dir, redis, { builds, bare, nodeFlags });
   const front = await startFrontTier({
     listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
     upstreams: app.map((server) => new URL(server.origin).host),
@@ -143,5 +143,5 @@ export async function startStack(
     staticDir: path.join(ROOT, '.next', 'static'),
   });
   cleanups.push(() => front.stop());
-  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare, front };
+  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare: bareServers, front };
 }

@@ -28,7 +28,8 @@ function newestMtime(target: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(target).map((name) => newestMtime(path.join(target, name))));
 }
 
-const STANDALONE = path.join(ROOT, '.next', 'standalone');
+/** The standalone server that `next build` makes, which the container and `npm start` run. */
+export const STANDALONE = path.join(ROOT, '.next', 'standalone');
 
 /**
  * Where the local stack listens: GUESTBOOK_HOST, else every IPv4 interface, so that localhost answers
