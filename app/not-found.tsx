@@ -1,11 +1,11 @@
-import { getTranslations } from 'next-intl/server';
+import { useTranslations } from 'next-intl';
 
 /**
  * The answer to an unknown address, in the visitor's language. Next.js puts the root not-found
  * into every page's RSC payload, so it is kept small (its default, with inline styles, was 1.2 KB).
  */
-export default async function NotFound() {
-  const t = await getTranslations('NotFound');
+export default function NotFound() {
+  const t = useTranslations('NotFound');
   return (
     <main>
       <h1>{t('title')}</h1>
