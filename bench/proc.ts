@@ -13,11 +13,12 @@ const TICKS_PER_SECOND = 100;
 // pid, [11] and [12] utime and stime, [13] and [14] the same of the children that it has reaped.
 const statFields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
 
-const seconds = (fields: string[], ...at: number[]) => at.reduce((sum, i) => sum + Number(fields[i]), 0) / TICKS_PER_SECOND;
+// Summed in whole ticks and divided once: sums of fractions in another order would differ in their last bits.
+const ticks = (fields: string[], ...at: number[]) => at.reduce((sum, i) => sum + Number(fields[i]), 0);
 
 /** User plus system CPU seconds that the processes have used since they started. */
 export function cpuSeconds(pids: number[]): number {
-  return pids.reduce((sum, pid) => sum + seconds(statFields(pid), 11, 12), 0);
+  return pids.reduce((sum, pid) => sum + ticks(statFields(pid), 11, 12), 0) / TICKS_PER_SECOND;
 }
 
 interface Stat {
@@ -50,8 +51,8 @@ export const childPids = (parent: number) => childStats(parent).map((child) => c
  */
 export function cpuSecondsWithChildren(parent: number): number {
   // The parent first: a child reaped between the reads is then missed rather than counted twice.
-  const own = seconds(statFields(parent), 11, 12, 13, 14);
-  return childStats(parent).reduce((sum, child) => sum + seconds(child.fields, 11, 12), own);
+  const own = ticks(statFields(parent), 11, 12, 13, 14);
+  return childStats(parent).reduce((sum, child) => sum + ticks(child.fields, 11, 12), own) / TICKS_PER_SECOND;
 }
 
 export function rssMb(pid: number): number {
