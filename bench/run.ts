@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { encodeCursor } from '../lib/guestbook/cursor';
 import { buildIfNeeded } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
@@ -127,6 +128,11 @@ async function soak(stack: Stack, settings: Settings) {
   return { row, samples };
 }
 
+async function measurePageSize(origin: string): Promise<Results['pageSize']> {
+  const html = Buffer.from(await (await fetch(`${origin}/`, { headers: { 'accept-encoding': 'identity' } })).arrayBuffer());
+  return { bytes: html.length, gzipBytes: gzipSync(html).length };
+}
+
 const APP_READS = ['/api/healthz', '/api/guestbook', '/'];
 
 // The first request of each route loads its code: "at rest" means after that, as in a running pod.
@@ -154,6 +160,7 @@ async function measure(stack: Stack, settings: Settings): Promise<Results> {
   await seedTo(stack.redis, SMALL_ENTRIES);
   await touchRoutes(stack);
   const restMb = totalRssMb(appPids(stack));
+  const pageSize = await measurePageSize(stack.app[0]!.origin);
   await warmUp(stack, settings);
   const firstPage = [await firstPageLatency(stack, SMALL_ENTRIES, settings)];
   const rows = await measureRows(stack, [...readRows(SMALL_ENTRIES), ...writeRows()], settings);
@@ -177,6 +184,7 @@ async function measure(stack: Stack, settings: Settings): Promise<Results> {
     settings: { ...settings, connections: CONNECTIONS, smallEntries: SMALL_ENTRIES, processesPerKind: stack.app.length },
     rows,
     firstPageLatency: firstPage,
+    pageSize,
     sse,
     rss: {
       restMb,
