@@ -19,9 +19,9 @@ export function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers } });
   response.headers.set('Content-Security-Policy', policy);
   if (frontTier) {
+    // No Vary for the language: Next.js replaces the page's Vary with its own, so the front tier keys
+    // its cache on the language's inputs itself (decision 010).
     for (const [name, value] of Object.entries(cacheHeaders(pageFreshness(request.nextUrl.searchParams)))) response.headers.set(name, value);
-    // The language comes from the cookie, then Accept-Language (i18n/request.ts).
-    response.headers.append('Vary', 'Accept-Language, Cookie');
   }
   return response;
 }
