@@ -28,8 +28,11 @@ export function cacheHeaders(freshness: Freshness): Record<string, string> {
   }
 }
 
+/** A page of the list, API or page alike: the newest one, or an older one by its cursor. */
+export const listFreshness = (cursor: string | null | undefined): Freshness => (cursor == null ? 'newest' : 'older');
+
 /** The page's freshness: a page after a form post speaks to one visitor and is never shared. */
 export function pageFreshness(query: URLSearchParams): Freshness {
   if (query.has('posted') || query.has('invalid') || query.has('retry')) return 'never';
-  return query.has('cursor') ? 'older' : 'newest';
+  return listFreshness(query.get('cursor'));
 }

@@ -6,7 +6,7 @@ import { bodyKind, readBody } from '@/lib/http/body';
 import { readIdempotencyKey } from '@/lib/http/idempotency-key';
 import { assertSameOrigin } from '@/lib/http/origin';
 import { AppError } from '@/lib/http/problem';
-import { cacheHeaders } from '@/lib/http/caching';
+import { cacheHeaders, listFreshness } from '@/lib/http/caching';
 import { conditionalJson } from '@/lib/http/etag';
 import { methodNotAllowed, route } from '@/lib/http/route';
 import { parseInput } from '@/lib/http/validate';
@@ -14,7 +14,7 @@ import { limitWrites } from '@/lib/rate-limit';
 
 export const GET = route(async (request) => {
   const query = parseInput(ListQuerySchema, Object.fromEntries(new URL(request.url).searchParams), 'invalid_query');
-  return conditionalJson(request, await listEntries(query), { headers: cacheHeaders(query.cursor === undefined ? 'newest' : 'older') });
+  return conditionalJson(request, await listEntries(query), { headers: cacheHeaders(listFreshness(query.cursor)) });
 });
 
 const seeOther = (result: FormResult) => new Response(null, { status: 303, headers: { Location: formResultUrl(result) } });
