@@ -5,7 +5,6 @@ import { buildIfNeeded } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
 import { CONNECTIONS, runLoad, sequentialLatency, uniqueEntryBody, type LatencyResult, type LoadRequest } from './load';
 import { summary, save, type Results, type Row } from './report';
-
 import { seedTo, trimTo, type Seeded } from './seed';
 import { startRedis, startStack, stopAll, type Stack } from './servers';
 import { measureSse } from './sse';
