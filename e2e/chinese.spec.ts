@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { GuestbookPage } from './pages/guestbook-page';
-
-const CHINESE = { form: '签名留言', name: '姓名', message: '留言', sign: '签名', list: '留言，最新的在前', older: '查看更早的留言' };
+import { CHINESE, GuestbookPage } from './pages/guestbook-page';
 
 test.describe('a visitor whose browser prefers Chinese', () => {
   test.use({ locale: 'zh-CN' });

@@ -3,6 +3,15 @@ import { expect, type Locator, type Page } from '@playwright/test';
 // An entry's one paragraph is its message.
 const MESSAGE = 'p';
 
+/** A post to /api/guestbook as the page sent it. */
+export interface Post {
+  url: string;
+  idempotencyKey: string | undefined;
+}
+
+/** The words that the page object finds things by, in Simplified Chinese. */
+export const CHINESE = { form: '签名留言', name: '姓名', message: '留言', sign: '签名', list: '留言，最新的在前', older: '查看更早的留言' };
+
 /** The guestbook page as a visitor sees it: the form, and the entries newest first. */
 export class GuestbookPage {
   readonly form: Locator;
@@ -34,17 +43,45 @@ export class GuestbookPage {
     await this.page.goto(path);
   }
 
+  /**
+   * Opens the page as a slow phone shows it: the server's HTML is there to type into, but the page's
+   * scripts are held back until `release` is called.
+   */
+  async gotoWithScriptsHeld(path = '/'): Promise<{ release: () => void }> {
+    let letThrough!: () => void;
+    const released = new Promise<void>((resolve) => (letThrough = resolve));
+    await this.page.route('**/_next/static/**/*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await this.page.goto(path, { waitUntil: 'domcontentloaded' });
+    await expect(this.form).not.toHaveAttribute('novalidate');
+    return { release: letThrough };
+  }
+
+  /** Waits until the page's script has taken over the form (it then checks the form itself). */
+  async hydrated(): Promise<void> {
+    await expect(this.form).toHaveAttribute('novalidate');
+  }
+
+  /** The character counter of a field, e.g. "3 / 64". */
+  count(field: 'name' | 'message'): Locator {
+    return this.page.locator(`#${field}-count`);
+  }
+
   async sign(name: string, message: string): Promise<void> {
     await this.name.fill(name);
     await this.message.fill(message);
     await this.submit.click();
   }
 
-  /** The posts to /api/guestbook from now on (their URLs), as the page sends them. */
-  recordPosts(): string[] {
-    const posts: string[] = [];
+  /** The posts to /api/guestbook from now on, as the page sends them. */
+  recordPosts(): Post[] {
+    const posts: Post[] = [];
     this.page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/guestbook') posts.push(request.url());
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/guestbook') {
+        posts.push({ url: request.url(), idempotencyKey: request.headers()['idempotency-key'] });
+      }
     });
     return posts;
   }
