@@ -1,23 +1,44 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ReactElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Entry } from '@/lib/guestbook/schema';
 import { fakeApi } from '@/test/fake-api';
-import { renderWithIntl, withIntl } from '@/test/render';
+import { withIntl } from '@/test/render';
 import { SignForm } from './sign-form';
 
 const entry: Entry = { id: '1795737637915-0', name: 'Ada', message: 'Hello', createdAt: '2026-11-27T00:00:37.915Z' };
 
-function setup(locale: 'en' | 'zh-CN' = 'en') {
+type Locale = 'en' | 'zh-CN';
+
+/** The form as the page shows it once its script runs, rendered by `show`, with the API faked. */
+function setup(locale: Locale = 'en', show: (ui: ReactElement) => void = (ui) => render(ui)) {
   const api = fakeApi();
   const onPosted = vi.fn();
   const user = userEvent.setup();
-  renderWithIntl(<SignForm onPosted={onPosted} />, { locale });
+  show(withIntl(<SignForm onPosted={onPosted} />, { locale }));
   const name = screen.getByRole('textbox', { name: locale === 'en' ? 'Name' : '姓名' });
   const message = screen.getByRole('textbox', { name: locale === 'en' ? 'Message' : '留言' });
   const submit = screen.getByRole('button', { name: locale === 'en' ? 'Sign' : '签名' });
   return { api, onPosted, user, name, message, submit };
+}
+
+/**
+ * The form as a slow phone shows it: the server's HTML, typed into before the page's script ran,
+ * then hydrated by that script. React's complaints about the markup are collected.
+ */
+function hydrateTyped(typed: { name?: string; message?: string }, locale: Locale = 'en') {
+  const complaints: unknown[] = [];
+  const controls = setup(locale, (ui) => {
+    const container = document.body.appendChild(document.createElement('div'));
+    container.innerHTML = renderToString(ui);
+    for (const [field, text] of Object.entries(typed)) container.querySelector<HTMLInputElement>(`#${field}`)!.value = text;
+    // React reports a mismatch on the console, or as a recoverable error when it renders anew.
+    vi.spyOn(console, 'error').mockImplementation((...args) => complaints.push(args));
+    render(ui, { container, hydrate: true, onRecoverableError: (error) => complaints.push(error) });
+  });
+  return { ...controls, complaints };
 }
 
 afterEach(() => {
@@ -133,22 +154,58 @@ describe('SignForm', () => {
     expect(screen.getByRole('form', { name: 'Sign the guestbook' })).toHaveAttribute('novalidate');
   });
 
-  it("leaves the browser's own checks on in the server's HTML until hydration, without a mismatch", async () => {
-    const ui = withIntl(<SignForm onPosted={() => {}} />);
-    const html = renderToString(ui);
+  it("leaves the browser's own checks on in the server's HTML until hydration, without a mismatch", () => {
     const served = document.createElement('div');
-    served.innerHTML = html;
+    served.innerHTML = renderToString(withIntl(<SignForm onPosted={() => {}} />));
     expect(served.querySelector('form')).not.toHaveAttribute('novalidate');
     expect([...served.querySelectorAll('#name, #message')].map((control) => (control as HTMLInputElement).required)).toEqual([true, true]);
 
-    // React reports a mismatch on the console, or as a recoverable error when it renders anew.
-    const complaints: unknown[] = [];
-    vi.spyOn(console, 'error').mockImplementation((...args) => complaints.push(args));
-    const container = document.body.appendChild(document.createElement('div'));
-    container.innerHTML = html;
-    render(ui, { container, hydrate: true, onRecoverableError: (error) => complaints.push(error) });
+    const { complaints } = hydrateTyped({});
     expect(complaints).toEqual([]);
     expect(screen.getByRole('form', { name: 'Sign the guestbook' })).toHaveAttribute('novalidate');
+  });
+
+  describe("text typed before the page's script ran", () => {
+    it('is kept when the form hydrates, without a mismatch, and counted', () => {
+      const { name, message, complaints } = hydrateTyped({ name: 'Ada 😀', message: 'Typed early' });
+      expect(complaints).toEqual([]);
+      expect(name).toHaveValue('Ada 😀');
+      expect(message).toHaveValue('Typed early');
+      expect(screen.getByText('5 / 64')).toBeInTheDocument();
+      expect(screen.getByText('11 / 500')).toBeInTheDocument();
+    });
+
+    it('is posted once as it stands, and the message is cleared after success', async () => {
+      const { api, onPosted, user, name, message, submit } = hydrateTyped({ name: 'Ada', message: 'Typed early' });
+      await user.click(submit);
+      await user.click(submit);
+      expect(api.requests).toHaveLength(1);
+      expect(JSON.parse(String(api.requests[0]!.init.body))).toEqual({ name: 'Ada', message: 'Typed early' });
+      api.requests[0]!.respond(201, entry);
+      await waitFor(() => expect(onPosted).toHaveBeenCalledWith(entry));
+      expect(message).toHaveValue('');
+      expect(screen.getByText('0 / 500')).toBeInTheDocument();
+      expect(name).toHaveValue('Ada');
+    });
+
+    it('is checked with the same rules, and kept while it is wrong', async () => {
+      const { api, user, name, message, submit } = hydrateTyped({ name: 'x'.repeat(65), message: ' \n ' });
+      expect(screen.getByText('65 / 64')).toHaveClass('count-over');
+      await user.click(submit);
+      expect(api.fetch).not.toHaveBeenCalled();
+      expect(screen.getByText('Your name can be at most 64 characters.')).toBeInTheDocument();
+      expect(screen.getByText('Please write a message.')).toBeInTheDocument();
+      expect(name).toHaveValue('x'.repeat(65));
+      expect(message).toHaveValue(' \n ');
+    });
+
+    it('is kept and checked in Chinese', async () => {
+      const { user, name, submit } = hydrateTyped({ name: '王'.repeat(65), message: '你好' }, 'zh-CN');
+      expect(name).toHaveValue('王'.repeat(65));
+      expect(screen.getByText('2 / 500')).toBeInTheDocument();
+      await user.click(submit);
+      expect(screen.getByText('姓名最多 64 个字符。')).toBeInTheDocument();
+    });
   });
 
   it('speaks Chinese', async () => {

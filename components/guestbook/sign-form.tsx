@@ -1,7 +1,7 @@
 'use client';
 
 import { useTranslations } from 'next-intl';
-import { useRef, useState, type FormEvent } from 'react';
+import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { postEntry, type PostResult } from '@/lib/guestbook/api-client';
 import type { RetryReason } from '@/lib/guestbook/form-result';
 import { fieldRules, HONEYPOT_FIELD, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
@@ -26,13 +26,24 @@ export interface SignFormProps {
   initialRetry?: { reason: RetryReason; seconds: number };
 }
 
+/** The control of a field in the form. */
+const control = (form: HTMLFormElement, field: Field) => form.elements.namedItem(field) as HTMLInputElement | HTMLTextAreaElement;
+
+/** What the fields hold now, whether or not React saw it being typed. */
+const typedIn = (form: HTMLFormElement): Values => ({ name: control(form, 'name').value, message: control(form, 'message').value });
+
 /**
  * The form: a plain HTML form that posts to the API without JavaScript; with it, checked with the
  * server's own schema before sending, posted once (one idempotency key per entry), and kept intact
  * whenever the guestbook cannot take it.
+ *
+ * The fields own their text (uncontrolled): what a visitor typed before the page's script ran is in
+ * them, and React, which never writes a value into them, cannot wipe it at hydration
+ * (docs/decisions/017-the-fields-own-their-text.md). The form reads them to check and post.
  */
 export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFormProps) {
   const t = useTranslations('Form');
+  // A copy of what the fields hold, for the counters.
   const [values, setValues] = useState<Values>({ name: '', message: '' });
   const ruleMessage = (field: Field, rule: Rule) => t(RULE_MESSAGES[field][rule], { max: LIMITS[field] });
   const messagesFor = (rules: Partial<Record<Field, Rule>>): FieldErrors =>
@@ -48,6 +59,8 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
   // Until the script takes over, the browser's own checks (required) stop an empty form: without
   // JavaScript, and when Sign is clicked before hydration, which would post the form as it is.
   const hydrated = useBrowserValue(() => true, false);
+  // Text typed before hydration (or during it, before React listened) fired no change that React saw.
+  useLayoutEffect(() => setValues(typedIn(form.current!)), []);
 
   const focusFirstError = (fields: FieldErrors) => {
     const first = FIELDS.find((field) => fields[field]);
@@ -58,6 +71,8 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
     switch (result.kind) {
       case 'created':
         idempotencyKey.current = null;
+        // The name stays for the next entry.
+        control(form.current!, 'message').value = '';
         setValues((current) => ({ ...current, message: '' }));
         setNotice({ tone: 'success', text: t('posted') });
         onPosted(result.entry);
@@ -83,7 +98,7 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
     event.preventDefault();
     if (pending) return;
     setNotice(null);
-    const parsed = NewEntrySchema.safeParse(values);
+    const parsed = NewEntrySchema.safeParse(typedIn(event.currentTarget));
     if (!parsed.success) {
       const fields = messagesFor(fieldRules(parsed.error));
       setErrors(fields);
@@ -126,7 +141,6 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
         <Control
           id={name}
           name={name}
-          value={values[name]}
           onChange={update(name)}
           required
           autoComplete={name === 'name' ? 'name' : 'off'}
