@@ -96,12 +96,13 @@ for (const { locale, words, says } of LANGUAGES) {
       let typed = `${randomUUID().slice(0, 8)} before `;
       await guestbook.message.pressSequentially(typed);
 
-      // A key at a time, until the script has taken over, whenever that happens.
+      // A key at a time, until the script has taken over, whenever that happens (within the limit).
       release();
-      while ((await guestbook.form.getAttribute('novalidate')) === null) {
+      for (let keys = 0; keys < 400 && (await guestbook.form.getAttribute('novalidate')) === null; keys++) {
         await page.keyboard.type('x');
         typed += 'x';
       }
+      await guestbook.hydrated();
       await page.keyboard.type(' after');
       typed += ' after';
       await expect(guestbook.message).toHaveValue(typed);

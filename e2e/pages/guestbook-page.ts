@@ -59,9 +59,12 @@ export class GuestbookPage {
     return { release: letThrough };
   }
 
-  /** Waits until the page's script has taken over the form (it then checks the form itself). */
+  /**
+   * Waits until the page's script has taken over the form (it then checks the form itself). As long as
+   * a page load may take on a busy machine: the scripts are fetched and run only now.
+   */
   async hydrated(): Promise<void> {
-    await expect(this.form).toHaveAttribute('novalidate');
+    await expect(this.form).toHaveAttribute('novalidate', { timeout: 15_000 });
   }
 
   /** The character counter of a field, e.g. "3 / 64". */
