@@ -22,6 +22,20 @@ const SECURITY_HEADERS = [
 const nextConfig = {
   // The container ships .next/standalone: the server and only the modules it traced.
   output: 'standalone',
+  // Loaded by Node at run time rather than bundled: the ioredis instrumentation patches ioredis as
+  // Node loads it (a bundled copy would escape it), and the OpenTelemetry SDK is loaded only when
+  // tracing is on (lib/startup.ts). The standalone output traces and copies them either way.
+  serverExternalPackages: [
+    'ioredis',
+    '@opentelemetry/api',
+    '@opentelemetry/core',
+    '@opentelemetry/resources',
+    '@opentelemetry/sdk-trace-node',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/exporter-trace-otlp-proto',
+    '@opentelemetry/instrumentation',
+    '@opentelemetry/instrumentation-ioredis',
+  ],
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

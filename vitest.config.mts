@@ -51,6 +51,18 @@ export default defineConfig({
       },
       {
         resolve: { alias },
+        test: {
+          name: 'tracing',
+          environment: 'node',
+          include: ['test/tracing/**/*.test.ts'],
+          // Builds the app when its sources changed, then starts Redis, three Next.js servers, their
+          // front tiers and an OTLP receiver.
+          testTimeout: 30_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
         test: { name: 'manifests', environment: 'node', include: ['test/manifests/**/*.test.ts'] },
       },
       {

@@ -133,3 +133,74 @@ describe('parseConfig', () => {
     expect(message).toContain('GET_HOSTS_FROM:');
   });
 });
+
+describe('parseConfig: OpenTelemetry traces', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318' };
+
+  it('leaves tracing off by default, and with only a service name or sampler set', () => {
+    expect(parseConfig({}).tracing).toEqual({ enabled: false });
+    expect(parseConfig({ OTEL_SERVICE_NAME: 'guestbook', OTEL_TRACES_SAMPLER: 'always_on' }).tracing).toEqual({ enabled: false });
+  });
+
+  it('turns tracing on when an endpoint is set, over OTLP/HTTP with protobuf and the W3C propagators by default', () => {
+    expect(parseConfig(endpoint).tracing).toEqual({ enabled: true, protocol: 'http/protobuf', propagators: ['tracecontext', 'baggage'], logLevel: 'info' });
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/v1/traces' }).tracing.enabled).toBe(true);
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing.enabled).toBe(true);
+  });
+
+  it('keeps tracing off when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, whatever else is set', () => {
+    expect(parseConfig({ ...endpoint, OTEL_SDK_DISABLED: 'TRUE' }).tracing).toEqual({ enabled: false });
+    expect(parseConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toEqual({ enabled: false });
+    expect(parseConfig({ ...endpoint, OTEL_SDK_DISABLED: 'false' }).tracing.enabled).toBe(true);
+  });
+
+  it('takes the protocol for traces before the general one', () => {
+    expect(parseConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing).toMatchObject({ protocol: 'http/json' });
+    expect(parseConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).tracing).toMatchObject({
+      protocol: 'http/protobuf',
+    });
+  });
+
+  it('takes the propagators and the SDK log level', () => {
+    expect(parseConfig({ ...endpoint, OTEL_PROPAGATORS: 'tracecontext', OTEL_LOG_LEVEL: 'DEBUG' }).tracing).toMatchObject({
+      propagators: ['tracecontext'],
+      logLevel: 'debug',
+    });
+    expect(parseConfig({ ...endpoint, OTEL_PROPAGATORS: 'none' }).tracing).toMatchObject({ propagators: [] });
+  });
+
+  it('accepts the other variables that the SDK reads when their values are well formed', () => {
+    expect(() =>
+      parseConfig({
+        ...endpoint,
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-team=guestbook',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=production,k8s.pod.name=frontend-1',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_BSP_SCHEDULE_DELAY: '1000',
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: must be an http:// or https:// URL'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL: must be http/protobuf or http/json'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/proto' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: must be http/protobuf or http/json'],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: 'Bearer abc' }, 'OTEL_EXPORTER_OTLP_HEADERS: must be a list of key=value'],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'production' }, 'OTEL_RESOURCE_ATTRIBUTES: must be a list of key=value'],
+    [{ OTEL_TRACES_SAMPLER: 'ratio' }, 'OTEL_TRACES_SAMPLER: must be one of always_on'],
+    [{ OTEL_TRACES_SAMPLER_ARG: '25%' }, 'OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1'],
+    [{ OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1'],
+    [{ OTEL_PROPAGATORS: 'tracecontext,b3' }, 'OTEL_PROPAGATORS: must be a list of tracecontext, baggage, none'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER: must be "otlp" or "none"'],
+    [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED: must be "true" or "false"'],
+    [{ OTEL_BSP_SCHEDULE_DELAY: '1s' }, 'OTEL_BSP_SCHEDULE_DELAY: must be a whole number'],
+    [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }, 'OTEL_EXPORTER_OTLP_COMPRESSION: must be "gzip" or "none"'],
+    [{ OTEL_LOG_LEVEL: 'loud' }, 'OTEL_LOG_LEVEL: must be one of none'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(parseError(env)).toContain(message);
+  });
+});

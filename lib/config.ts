@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tracingConfig, tracingFields, type TracingConfig } from './config-tracing';
 
 /**
  * The environment, parsed once with zod. Every variable of the operator's guide is here; a wrong
@@ -34,6 +35,9 @@ const sentinelList = z
     }),
   );
 
+const optionalFields = <T extends Record<string, z.ZodType>>(fields: T) =>
+  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, optional(schema)])) as { [K in keyof T]: ReturnType<typeof optional<T[K]>> };
+
 const EnvSchema = z
   .object({
     REDIS_MASTER_URL: optional(redisUrl),
@@ -56,6 +60,7 @@ const EnvSchema = z
     GUESTBOOK_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters, or unset to turn moderation off')),
     PORT: optional(port),
     FRONT_TIER: optional(z.enum(['true', 'false'], { error: 'must be "true" (a front tier puts a fresh nonce in every page) or "false"' })),
+    ...optionalFields(tracingFields),
   })
   .superRefine((env, ctx) => {
     const need = (variable: keyof typeof env, because: string) => {
@@ -100,6 +105,8 @@ export interface Config {
    * so pages are rendered with a placeholder and may be cached there (docs/decisions/010).
    */
   frontTier: boolean;
+  /** OpenTelemetry traces, off unless an exporter is asked for (lib/config-tracing.ts). */
+  tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +181,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     adminToken: env.GUESTBOOK_ADMIN_TOKEN,
     port: env.PORT ?? 3000,
     frontTier: env.FRONT_TIER === 'true',
+    tracing: tracingConfig(env),
   };
 }
 

@@ -5,6 +5,7 @@ import { logger } from './log';
 import { metrics } from './metrics';
 import { AppError } from './http/problem';
 import { ReplicaMonitor } from './replica-health';
+import { markRole } from './tracing/redis-role';
 
 /**
  * The two Redis clients of the process: every write goes to the master, every read to a replica.
@@ -64,6 +65,7 @@ export function createRedisClient(role: Role, overrides: RedisOptions = {}): Red
   client.on('error', (error) => logger.debug({ role, err: error }, 'redis connection error'));
   client.on('ready', () => logger.info({ role }, 'redis ready'));
   client.on('close', () => logger.info({ role }, 'redis connection closed'));
+  if (config.tracing.enabled) markRole(client, role);
   return client;
 }
 

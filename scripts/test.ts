@@ -26,6 +26,7 @@ const SUITES: Suite[] = [
   { script: 'test:integration' },
   { script: 'test:e2e' },
   { script: 'test:front-tier' },
+  { script: 'test:tracing' },
   {
     script: 'test:manifests',
     missing: () =>
