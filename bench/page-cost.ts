@@ -5,8 +5,9 @@ import { withClient } from '../scripts/redis-server';
 import { buildIfNeeded, STANDALONE } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
 import { STREAM_KEY } from './bare-server';
-import { percentile, runLoad } from './load';
-import { startStack, stopAll, type ServerProcess, type Stack } from './servers';
+import { runLoad, type LoadRequest } from './load';
+import { measureInTurns, perRequest } from './rounds';
+import { startStack, stopAll, type Stack } from './servers';
 
 /**
  * `npm run bench:page [-- <standalone build>...]`: what one render of the page costs. This worktree's
@@ -73,47 +74,21 @@ async function pageSize(origin: string) {
   return { bytes: html.length, gzipBytes: gzipSync(html).length, flightBytes: flight, entries };
 }
 
-interface Cost {
-  cpuUs: number;
-  requests: number;
-  /** Each round's µs per request, for the spread. */
-  rounds: number[];
-}
-
-async function measureRounds(servers: ServerProcess[], rounds: number, amount: number): Promise<Map<ServerProcess, Record<string, Cost>>> {
-  const costs = new Map(servers.map((server) => [server, Object.fromEntries(PATHS.map((p) => [p, { cpuUs: 0, requests: 0, rounds: [] as number[] }]))]));
-  for (let round = 0; round < rounds; round++) {
-    for (const server of servers) {
-      for (const p of PATHS) {
-        const load = await runLoad({ origins: [server.origin], pids: [server.pid] }, [{ path: p }], { amount, warmupSeconds: 0, connections: CONNECTIONS });
-        if (load.non2xx + load.errors > 0) throw new Error(`${p}: ${load.non2xx} non-2xx and ${load.errors} errors`);
-        const cost = costs.get(server)![p]!;
-        cost.cpuUs += load.serverCpuUs * load.requests;
-        cost.requests += load.requests;
-        cost.rounds.push(load.serverCpuUs);
-      }
-    }
-    log(`round ${round + 1} of ${rounds}`);
-  }
-  return costs;
-}
-
-const perRequest = ({ cpuUs, requests, rounds }: Cost) =>
-  `${(cpuUs / requests).toFixed(0)} µs (rounds p25–p75 ${percentile(rounds, 25).toFixed(0)}–${percentile(rounds, 75).toFixed(0)})`;
-
 async function measure(stack: Stack, builds: string[]) {
   await seed(stack);
   log(`warming up for ${WARMUP_SECONDS} s…`);
   const origins = stack.app.map((server) => server.origin);
   await runLoad({ origins, pids: [] }, PATHS.map((p) => ({ path: p })), { seconds: WARMUP_SECONDS, warmupSeconds: 0, connections: CONNECTIONS * origins.length });
-  const costs = await measureRounds(stack.app, number('PAGE_COST_ROUNDS', 20), number('PAGE_COST_REQUESTS', 200));
+  const loads = Object.fromEntries(PATHS.map((p) => [p, [{ path: p }]])) as Record<(typeof PATHS)[number], LoadRequest[]>;
+  const settings = { rounds: number('PAGE_COST_ROUNDS', 20), amount: number('PAGE_COST_REQUESTS', 200), connections: CONNECTIONS };
+  const costs = await measureInTurns(stack.app, loads, settings, log);
   for (const [i, server] of stack.app.entries()) {
     const size = await pageSize(server.origin);
     const cost = costs.get(server)!;
     console.log(`
 ${builds[i] === STANDALONE ? 'this worktree' : builds[i]}
-  GET /            server CPU ${perRequest(cost['/']!)}
-  GET /api/healthz server CPU ${perRequest(cost['/api/healthz']!)}
+  GET /            server CPU ${perRequest(cost['/'])}
+  GET /api/healthz server CPU ${perRequest(cost['/api/healthz'])}
   page: ${size.entries} entries, ${size.bytes} bytes without Accept-Encoding (${size.flightBytes} of them the RSC payload's scripts), ${size.gzipBytes} gzipped`);
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CONNECTIONS, type LatencyResult, type LoadResult } from './load';
 import type { MemoryRun } from './memory';
 import type { SseResult } from './sse';
+import type { TracingResults } from './tracing';
 import type { VersusResults } from './versus-classic';
 
 /** The benchmark's results: a table and PASS/FAIL lines on stdout, and everything as JSON. */
@@ -31,6 +32,7 @@ export interface Results {
   rss: { restMb: number; underLoadMb: number; soakWarmMb: number; soakEndMb: number; soakSamplesMb: number[] };
   memory?: MemoryRun[] | string;
   versus?: VersusResults;
+  tracing?: TracingResults;
 }
 
 // One render of the page when "Faster than the classic" was filed: about 8 ms of CPU and 25 KB; it

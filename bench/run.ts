@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { encodeCursor } from '../lib/guestbook/cursor';
-import { buildIfNeeded } from '../scripts/stack';
+import { buildIfNeeded, STANDALONE } from '../scripts/stack';
 import { ensureSystemPackages, REDIS } from '../scripts/system-packages';
 import { CONNECTIONS, runLoad, sequentialLatency, uniqueEntryBody, type LatencyResult, type LoadRequest } from './load';
 import { summary, save, type Results, type Row } from './report';
@@ -11,17 +11,20 @@ import { measureSse } from './sse';
 import { measureMemory, type MemorySettings } from './memory';
 import { memorySummary } from './memory-report';
 import { cpuSeconds, cpuSecondsWithChildren, sampleRss, totalRssMb } from './proc';
+import { measureTracing, tracingSummary } from './tracing';
 import { measureVersusClassic, versusSummary } from './versus-classic';
 
 /**
  * `npm run bench`: builds the app if needed, measures its memory under load inside the pod's limit
  * (bench/memory.ts), then starts Redis, two app processes and two bare floor processes on loopback
- * and measures their speed one after another. Prints tables with PASS/FAIL lines for the targets and
- * writes everything to bench/results/<time>.json. Nothing here asserts. `npm run bench:memory`
- * (`bench/run.ts memory`) measures the memory only.
+ * and measures their speed one after another, then the app with tracing off and on (bench/tracing.ts).
+ * Prints tables with PASS/FAIL lines for the targets and writes everything to
+ * bench/results/<time>.json. Nothing here asserts. `npm run bench:memory` (`bench/run.ts memory`)
+ * measures the memory only, `npm run bench:tracing` (`bench/run.ts tracing`) tracing's cost only.
  *
  * BENCH_QUICK=1 shortens everything for a smoke run; BENCH_DURATION_SECONDS (per measurement),
- * BENCH_SOAK_SECONDS and BENCH_MEMORY_ROUND_SECONDS set the durations.
+ * BENCH_SOAK_SECONDS and BENCH_MEMORY_ROUND_SECONDS set the durations, BENCH_TRACING_ROUNDS the
+ * tracing rows' rounds.
  */
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -37,14 +40,17 @@ interface Settings {
   largeEntries: number;
   latencyRequests: number;
   sse: { subscribers: number; posts: number; gapMs: number };
+  tracing: { rounds: number; amount: number };
 }
 
-function seconds(name: string, fallback: number): number {
+function whole(name: string, fallback: number, what: string): number {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
-  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a whole number of seconds, e.g. 60`);
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a whole number${what}`);
   return Number(value);
 }
+
+const seconds = (name: string, fallback: number) => whole(name, fallback, ' of seconds, e.g. 60');
 
 function readSettings(): Settings {
   const quick = process.env.BENCH_QUICK === '1';
@@ -58,6 +64,7 @@ function readSettings(): Settings {
     largeEntries: quick ? 50_000 : 1_000_000,
     latencyRequests: quick ? 200 : 2_000,
     sse: quick ? { subscribers: 100, posts: 5, gapMs: 200 } : { subscribers: 1_000, posts: 20, gapMs: 250 },
+    tracing: { rounds: whole('BENCH_TRACING_ROUNDS', quick ? 2 : 10, ', e.g. 10'), amount: quick ? 200 : 1_000 },
   };
 }
 
@@ -218,12 +225,19 @@ async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof ru
     log,
   );
   console.log(`\n${versusSummary(versus)}`);
-  log(`results written to ${save({ ...results, memory, versus })}`);
+  const tracing = await runTracing(stack, settings);
+  log(`results written to ${save({ ...results, memory, versus, tracing })}`);
+}
+
+async function runTracing(stack: Stack, settings: Settings) {
+  const tracing = await measureTracing(stack, settings.tracing, log);
+  console.log(`\n${tracingSummary(tracing)}`);
+  return tracing;
 }
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const memoryOnly = process.argv[2] === 'memory';
+  const only = process.argv[2];
   // Every repeat of the signal (tsx passes Ctrl-C on, a terminal sends it too) waits for the same stop.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => void stopAll().finally(() => process.exit(code)));
@@ -231,8 +245,14 @@ async function main(): Promise<void> {
   ensureSystemPackages([REDIS], log);
   buildIfNeeded();
   try {
-    const memory = await runMemory(settings);
-    if (!memoryOnly) await runSpeed(settings, memory);
+    if (only === 'tracing') {
+      const stack = await startStack({ builds: [STANDALONE], bare: 0 });
+      await seedTo(stack.redis, SMALL_ENTRIES);
+      await runTracing(stack, settings);
+    } else {
+      const memory = await runMemory(settings);
+      if (only !== 'memory') await runSpeed(settings, memory);
+    }
   } finally {
     await stopAll();
   }

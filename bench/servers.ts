@@ -27,6 +27,10 @@ export interface Stack {
   bare: ServerProcess[];
   /** The front tier (nginx) in front of the app processes, as npm start and a frontend pod run it. */
   front: FrontTier;
+  /** For more app processes alike: the first build, the app processes' environment, the folder of their logs. */
+  build: string;
+  appEnv: Record<string, string>;
+  dir: string;
 }
 
 export const PROCESSES_PER_KIND = 2;
@@ -106,7 +110,7 @@ export interface StackOptions {
 async function startServers(dir: string, redis: RedisPair, { builds, bare, nodeFlags }: Required<StackOptions>) {
   const env = serverEnv(redis);
   // The app processes stand behind the front tier (and answer straight too, for the rows without it).
-  const appEnv = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
+  const appEnv: Record<string, string> = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
   const app: ServerProcess[] = [];
   for (const [i, build] of builds.entries()) {
     // As `npm start` and the image run it (scripts/stack.ts serverCommand).
@@ -115,7 +119,7 @@ async function startServers(dir: string, redis: RedisPair, { builds, bare, nodeF
   const bareCommand: [string, string[]] = [process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')]];
   const bareServers: ServerProcess[] = [];
   for (let i = 0; i < bare; i++) bareServers.push(await startProcess(`bare-${i}`, bareCommand, env, '/healthz', dir));
-  return { app, bare: bareServers };
+  return { app, bare: bareServers, appEnv };
 }
 
 /** A temporary folder and a Redis master and replica in it; stopAll() removes them. */
@@ -135,7 +139,7 @@ export async function startStack({
   nodeFlags = [],
 }: StackOptions = {}): Promise<Stack> {
   const { dir, redis } = await startRedis();
-  const { app, bare: bareServers } = await startServers(dir, redis, { builds, bare, nodeFlags });
+  const { app, bare: bareServers, appEnv } = await startServers(dir, redis, { builds, bare, nodeFlags });
   const front = await startFrontTier({
     listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
     upstreams: app.map((server) => new URL(server.origin).host),
@@ -143,5 +147,5 @@ export async function startStack({
     staticDir: path.join(ROOT, '.next', 'static'),
   });
   cleanups.push(() => front.stop());
-  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare: bareServers, front };
+  return { redis: { masterUrl: redis.master.url, replicaUrl: redis.replica.url }, app, bare: bareServers, front, build: builds[0]!, appEnv, dir };
 }
