@@ -40,6 +40,8 @@ const renderFlag = (flag: string) => new RegExp(`--${flag} (\\S+)`).exec(dockerf
 const variants = [
   ['k8s/', objects],
   ['k8s/overlays/sentinel/', renderManifests(testPasswords, 'overlays/sentinel')],
+  ['k8s/ with components/otel', renderManifests(testPasswords, '.', ['components/otel'])],
+  ['k8s/overlays/sentinel/ with components/otel', renderManifests(testPasswords, 'overlays/sentinel', ['components/otel'])],
 ] as const;
 
 describe.each(variants)('every object of %s', (_variant, all) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -60,17 +60,33 @@ const passwordFileText = (passwords: Passwords) =>
 
 /**
  * Renders a copy of k8s/ with these passwords in its password file, or without the file: the
- * kustomization in `variant`, a folder of k8s/ (`.` for k8s/ itself, `overlays/sentinel`).
+ * kustomization in `variant`, a folder of k8s/ (`.` for k8s/ itself, `overlays/sentinel`), with the
+ * Components named (folders of k8s/, e.g. `components/otel`) added as an overlay of the operator's would.
  */
-export function renderManifests(passwords: Passwords | undefined, variant = '.'): K8sObject[] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
+export function renderManifests(passwords: Passwords | undefined, variant = '.', components: string[] = []): K8sObject[] {
+  const top = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
+  const dir = path.join(top, 'k8s');
   try {
     cpSync(k8sDir, dir, { recursive: true, filter: (source) => path.relative(k8sDir, source) !== passwordFile });
     if (passwords) writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
-    return parseAllDocuments(kubectl(['kustomize', path.join(dir, variant)])).map((document) => document.toJS() as K8sObject);
+    const target = components.length > 0 ? overlayWith(dir, variant, components) : path.join(dir, variant);
+    return parseAllDocuments(kubectl(['kustomize', target])).map((document) => document.toJS() as K8sObject);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(top, { recursive: true, force: true });
   }
+}
+
+/** A kustomization beside the copy of k8s/ (not inside: kustomize refuses that): `variant` as its resource, the components added. */
+function overlayWith(dir: string, variant: string, components: string[]): string {
+  const overlay = path.join(dir, '..', 'overlay');
+  mkdirSync(overlay);
+  const relative = (folder: string) => path.relative(overlay, path.join(dir, folder));
+  const list = (items: string[]) => items.map((item) => `\n  - ${relative(item)}`).join('');
+  writeFileSync(
+    path.join(overlay, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:${list([variant])}\ncomponents:${list(components)}\n`,
+  );
+  return overlay;
 }
 
 /** Passwords of the tests' own, written into the copy of k8s/ that they render. */
@@ -120,7 +136,7 @@ export interface PodFields {
   [fieldPath: string]: string;
 }
 
-const aPod: PodFields = { 'metadata.name': 'pod-0', 'status.podIP': '10.244.0.10' };
+const aPod: PodFields = { 'metadata.name': 'pod-0', 'metadata.namespace': 'default', 'spec.nodeName': 'node-0', 'status.podIP': '10.244.0.10' };
 
 /**
  * The environment that a container starts with, as the kubelet builds it from the manifests: values
