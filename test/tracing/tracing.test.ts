@@ -90,11 +90,11 @@ afterAll(async () => {
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const traceparent = (traceId: string, parentId: string) => `00-${traceId}-${parentId}-01`;
 
-const post = (site: Site, headers: Record<string, string> = {}) =>
+const post = (site: Site, headers: Record<string, string> = {}, message = `traced ${hex(4)}`) =>
   fetch(`${site.front.origin}/api/guestbook`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ name: 'Tracer', message: `traced ${hex(4)}` }),
+    body: JSON.stringify({ name: 'Tracer', message }),
   });
 
 /** The spans whose parent is not in the trace: its entry alone, once every span has arrived. */
@@ -153,7 +153,8 @@ describe.each(PROTOCOLS)('tracing over OTLP %s', (protocol) => {
   it("continues the caller's trace through the front tier: the request, the route, the master's Redis commands, and the log line", async () => {
     const traceId = hex(16);
     const callerSpan = hex(8);
-    const response = await post(site(), { traceparent: traceparent(traceId, callerSpan) });
+    const message = `a visitor's words ${hex(4)}`;
+    const response = await post(site(), { traceparent: traceparent(traceId, callerSpan) }, message);
     expect(response.status).toBe(201);
 
     const spans = await traceSpans(() => traceId, (all) => requestSpan(all, '/api/guestbook') !== undefined && redisSpans(all).length > 0);
@@ -162,6 +163,9 @@ describe.each(PROTOCOLS)('tracing over OTLP %s', (protocol) => {
     expect(spans.some((span) => span.name === 'executing api route (app) /api/guestbook')).toBe(true);
     const commands = redisSpans(spans);
     expect(commands.every((span) => span.kind === SpanKind.CLIENT && span.attributes[ROLE_ATTRIBUTE] === 'master')).toBe(true);
+    // The commands are named, their arguments (the visitor's text, the client's address) are not.
+    expect(commands.map((span) => span.attributes['db.query.text'])).toContainEqual(expect.stringMatching(/^evalsha \[\d+ arguments\]$/));
+    expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(message);
 
     const ids = new Set(spans.map((span) => span.spanId));
     const [line] = logLines(site()).filter((entry) => entry.trace_id === traceId && entry.msg === 'request');
