@@ -164,7 +164,8 @@ describe.each(PROTOCOLS)('tracing over OTLP %s', (protocol) => {
     const commands = redisSpans(spans);
     expect(commands.every((span) => span.kind === SpanKind.CLIENT && span.attributes[ROLE_ATTRIBUTE] === 'master')).toBe(true);
     // The commands are named, their arguments (the visitor's text, the client's address) are not.
-    expect(commands.map((span) => span.attributes['db.query.text'])).toContainEqual(expect.stringMatching(/^evalsha \[\d+ arguments\]$/));
+    expect(commands.map((span) => span.attributes['db.query.text'])).toContain('xadd [6 arguments]');
+    expect(commands.every((span) => /^[a-z]+( \[\d+ arguments\])?$/.test(String(span.attributes['db.query.text'])))).toBe(true);
     expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(message);
 
     const ids = new Set(spans.map((span) => span.spanId));
