@@ -1,7 +1,7 @@
 import { materializeAbortReasonStacks } from './abort-reason-stacks';
 import { ConfigError, getConfig } from './config';
 import { installPeerAddress } from './http/client-address';
-import { closeRedis, redisClient } from './redis';
+import { closeRedis, redisClient, replicaMonitor } from './redis';
 import { installShutdown } from './shutdown';
 
 /**
@@ -9,7 +9,8 @@ import { installShutdown } from './shutdown';
  * render (lib/abort-reason-stacks.ts); the configuration is checked before the first request, so a
  * wrong value stops the process with a message that names the variable; the client address of every
  * request is made trustworthy (lib/http/client-address.ts); then both Redis clients connect, so the
- * first request does not pay for the handshakes.
+ * first request does not pay for the handshakes, and the replica's health is watched from the start,
+ * so that its metrics (trusted, lag) are live before the first read.
  */
 export function startServer(): void {
   materializeAbortReasonStacks();
@@ -25,4 +26,5 @@ export function startServer(): void {
   installShutdown(closeRedis);
   redisClient('master');
   redisClient('replica');
+  replicaMonitor().start();
 }
