@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
+import type { SystemPackage } from '../scripts/system-packages';
 
 /**
  * What Prometheus scrapes, by job: the names that the rules (monitoring/rules.yml), the dashboard and
@@ -31,6 +32,14 @@ export interface Target {
 }
 
 export const RULES_FILE = path.resolve(__dirname, 'rules.yml');
+export const RULE_TESTS_FILE = path.resolve(__dirname, 'rules.test.yml');
+
+/** Prometheus and promtool (Debian's 2.42), for the monitoring tests and whoever runs the stack's configuration. */
+export const PROMETHEUS: SystemPackage = {
+  command: 'prometheus',
+  apt: ['prometheus'],
+  hint: 'Install Prometheus and promtool: sudo apt-get install -y prometheus (Debian, Ubuntu).',
+};
 
 export interface PrometheusOptions {
   /** How often to scrape and to evaluate the rules. */

@@ -201,7 +201,7 @@ export interface Sentinel {
 
 export interface SentinelOptions {
   dir: string;
-  master: RedisServer;
+  master: Pick<RedisServer, 'port'>;
   name: string;
   /** The servers' administrator, to reconfigure them in a failover. */
   password: string;
