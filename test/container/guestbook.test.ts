@@ -186,6 +186,14 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     }
     expect(await docker(['exec', inPod('redis-master', 'exporter'), 'id', '-u'])).toBe('999');
     expect(await docker(['exec', frontend('a').exporter, 'id', '-u'])).toBe('1001');
+    const peaks = [];
+    for (const [workloadName, container, id] of [['redis-master', 'exporter', inPod('redis-master', 'exporter')], ['frontend', 'front-tier-exporter', frontend('a').exporter]] as const) {
+      const limit = memoryBytes(String(containers(workload(objects, workloadName)).find((entry) => entry.name === container)!.resources!.limits!.memory));
+      const peak = await peakMemory(id);
+      peaks.push(`${workloadName}'s ${container} ${mib(peak)} of ${mib(limit)}`);
+      expect(peak ?? 0).toBeLessThan(limit);
+    }
+    console.log(`exporters' peak memory after being scraped: ${peaks.join('; ')}`);
     // The exporters' Redis user reads INFO and nothing else: no key, and never a password.
     const asMetrics = ['exec', redis('redis-master'), 'redis-cli', '--no-auth-warning', '--user', METRICS_USER, '--pass', passwords.metrics];
     expect(await docker([...asMetrics, 'INFO', 'replication'])).toContain('role:master');
