@@ -109,6 +109,17 @@ function announceMetrics(targets: Target[], dataDir: string): void {
   log(`Prometheus for them, with the alerting rules (README, "Operations"): prometheus --config.file=${config} --storage.tsdb.path=${path.join(dir, 'data')}`);
 }
 
+/** The stack's own Redis master and replica, each with its exporter where there is one. */
+async function startLocalRedis(dataDir: string): Promise<{ pair: RedisPair; exporters: Exporter[]; targets: Target[] }> {
+  ensureSystemPackages([REDIS], log);
+  const dir = path.join(dataDir, 'redis');
+  const credentials = localCredentials(dir);
+  const pair = await startRedisPair({ dir, ...credentials });
+  log(`redis master on 127.0.0.1:${pair.master.port}, replica on 127.0.0.1:${pair.replica.port} (linked), data in ${dir}`);
+  if (!available(REDIS_EXPORTER, 'no Redis exporters')) return { pair, exporters: [], targets: [] };
+  return { pair, ...(await startRedisExporters(pair, credentials.metricsPassword, dir)) };
+}
+
 async function main(mode: 'start' | 'dev'): Promise<void> {
   // Built before Redis starts, so that a failed build leaves nothing running.
   if (mode === 'start') buildIfNeeded();
@@ -120,18 +131,12 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   if (usesExternalRedis(env)) {
     log('using the Redis named by the environment (no Redis exporters: run them beside those servers)');
   } else {
-    ensureSystemPackages([REDIS], log);
-    const dir = path.join(dataDir, 'redis');
-    const credentials = localCredentials(dir);
-    pair = await startRedisPair({ dir, ...credentials });
+    const local = await startLocalRedis(dataDir);
+    pair = local.pair;
+    exporters.push(...local.exporters);
+    targets.push(...local.targets);
     env.REDIS_MASTER_URL = pair.master.appUrl;
     env.REDIS_REPLICA_URL = pair.replica.appUrl;
-    log(`redis master on 127.0.0.1:${pair.master.port}, replica on 127.0.0.1:${pair.replica.port} (linked), data in ${dir}`);
-    if (available(REDIS_EXPORTER, 'no Redis exporters')) {
-      const started = await startRedisExporters(pair, credentials.metricsPassword, dir);
-      exporters.push(...started.exporters);
-      targets.push(...started.targets);
-    }
   }
 
   const port = (env.PORT ??= '3000');
