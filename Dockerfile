@@ -1,7 +1,9 @@
-# The guestbook's images, the two containers of a frontend pod (k8s/base/frontend.yaml):
+# The guestbook's images: the two containers of a frontend pod (k8s/base/frontend.yaml), and the
+# Prometheus exporters that run beside nginx and every Redis server:
 #   DOCKER_BUILDKIT=1 docker build -t guestbook:0.1.0 .                                      Next.js (the default target)
 #   DOCKER_BUILDKIT=1 docker build --target front-tier -t guestbook-front-tier:0.1.0 .       nginx in front of it
-# Build both from the same sources (and one build cache): the front tier serves the Next build's static files.
+#   DOCKER_BUILDKIT=1 docker build --target exporters -t guestbook-exporters:0.1.0 .         the exporters
+# Build the first two from the same sources (and one build cache): the front tier serves the Next build's static files.
 # BuildKit is needed (RUN --mount). Behind a TLS-intercepting proxy, pass its CA as a secret:
 #   --secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt --build-arg HTTPS_PROXY ...
 ARG NODE_VERSION=24
@@ -24,8 +26,9 @@ COPY . .
 RUN npm run build && mkdir -p public
 
 # The front tier's nginx.conf, rendered by the same code as for npm start, for the pod's values: the
-# Service's target port, Next.js beside it on loopback, the writable folder on an emptyDir (the root is
-# read-only), and two workers whatever the node's size (auto would start one a core of the node).
+# Service's target port, stub_status on loopback for the exporter beside it, Next.js beside it on
+# loopback, the writable folder on an emptyDir (the root is read-only), and two workers whatever the
+# node's size (auto would start one a core of the node).
 FROM node:${NODE_VERSION}-bookworm-slim AS front-tier-config
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -35,7 +38,7 @@ COPY scripts/front-tier.ts scripts/system-packages.ts ./scripts/
 COPY i18n/locales.ts ./i18n/
 COPY lib/http/csp.ts ./lib/http/
 RUN node_modules/.bin/tsx scripts/front-tier.ts render \
-      --listen 0.0.0.0:8080 --upstream 127.0.0.1:3000 --dir /run/front-tier \
+      --listen 0.0.0.0:8080 --status 127.0.0.1:8081 --upstream 127.0.0.1:3000 --dir /run/front-tier \
       --static-dir /usr/share/guestbook/static --workers 2 > nginx.conf
 
 # The front tier: Debian's nginx (the package with the sub and gzip modules built in, no others).
@@ -65,6 +68,23 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /_front-tier/healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
 # -e: nginx opens an error log before it reads its configuration; stderr, not a file on the read-only root.
 CMD ["nginx", "-e", "stderr"]
+
+# The Prometheus exporters of the pods, Debian's packages in one image: oliver006's redis_exporter
+# (beside every Redis server and sentinel) and NGINX's exporter (beside the front tier). The manifests
+# name the one to run (docs/decisions/110).
+FROM debian:${DEBIAN_VERSION}-slim AS exporters
+RUN --mount=type=secret,id=build_ca \
+    set -eu; \
+    ca=; if [ -s /run/secrets/build_ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/build_ca"; fi; \
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+    apt-get $ca update; \
+    apt-get $ca install -y --no-install-recommends prometheus-redis-exporter prometheus-nginx-exporter; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /usr/sbin/policy-rc.d /etc/init.d/prometheus-* /etc/logrotate.d/prometheus-*
+# Neither writes a file: any unprivileged user will do (the pods run them as their own).
+USER 65534:65534
+EXPOSE 9121 9113
+CMD ["prometheus-redis-exporter"]
 
 # The default target, last: Next.js.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

@@ -68,6 +68,17 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: 'monitoring',
+          environment: 'node',
+          include: ['test/monitoring/**/*.test.ts'],
+          // promtool, then the local stack (built when its sources changed) under a real Prometheus.
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'container',
           environment: 'node',
           include: ['test/container/**/*.test.ts'],

@@ -3,6 +3,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { getConfig } from './config';
 import { clientAddress } from './http/client-address';
 import { AppError } from './http/problem';
+import { metrics } from './metrics';
 import { isUnavailable, redisClient, storageUnavailable } from './redis';
 
 /**
@@ -39,6 +40,7 @@ export async function limitWrites(request: Request): Promise<Record<string, stri
     return headers(points, await writeLimiter(points).consume(clientAddress(request.headers, trustProxyHops)));
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) {
+      metrics().shed.inc({ reason: 'rate_limited' });
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       throw new AppError('rate_limited', `Too many posts: at most ${points} a minute. Try again in ${retryAfterSeconds} s.`, {
         retryAfterSeconds,

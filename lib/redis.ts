@@ -78,13 +78,22 @@ interface Clients {
 const store = globalThis as typeof globalThis & { guestbookRedis?: Clients };
 const clients = () => (store.guestbookRedis ??= {});
 
-export function redisClient(role: Role): Redis {
-  return (clients()[role] ??= createRedisClient(role));
+/** Keeps guestbook_redis_connected{role} up to date with a shared client's connection. */
+function reportConnection(client: Redis, role: Role): Redis {
+  const connected = metrics().redisConnected;
+  connected.set({ role }, 0);
+  client.on('ready', () => connected.set({ role }, 1));
+  client.on('close', () => connected.set({ role }, 0));
+  return client;
 }
 
-/** Whether the replica may serve reads now (see lib/replica-health.ts). */
+export function redisClient(role: Role): Redis {
+  return (clients()[role] ??= reportConnection(createRedisClient(role), role));
+}
+
+/** Whether the replica may serve reads now, and how far it lags (see lib/replica-health.ts). */
 export function replicaMonitor(): ReplicaMonitor {
-  return (clients().monitor ??= new ReplicaMonitor(redisClient('replica'), getConfig().replicaMaxLinkDownMs));
+  return (clients().monitor ??= new ReplicaMonitor(redisClient('replica'), redisClient('master'), getConfig().replicaMaxLinkDownMs));
 }
 
 /** Closes both clients (graceful shutdown, tests). */
@@ -151,15 +160,19 @@ export async function onReplica<T>(command: (client: Redis) => Promise<T>): Prom
     const order: Role[] = monitor.current().trusted ? ['replica', 'master'] : ['master', 'replica'];
     for (const role of order) {
       try {
-        return await run(role, command);
+        const result = await run(role, command);
+        metrics().reads.inc({ source: role });
+        return result;
       } catch (error) {
+        const giveUp = !isUnavailableError(error) || (Date.now() >= deadline && role === order[1]);
+        if (giveUp) metrics().reads.inc({ source: 'none' });
         if (!isUnavailableError(error)) throw error;
         if (role === 'replica') {
           monitor.markUnreachable();
           metrics().replicaFallbacks.inc();
         }
         logger.warn({ err: error.cause, role }, `read failed on the ${role}`);
-        if (Date.now() >= deadline && role === order[1]) throw error;
+        if (giveUp) throw error;
       }
     }
     await sleep(50);

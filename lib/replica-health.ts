@@ -1,11 +1,13 @@
 import 'server-only';
 import type Redis from 'ioredis';
 import { logger } from './log';
+import { metrics } from './metrics';
 
 /**
  * Whether the replica may serve reads. A poll of `INFO replication` every second (and every failed
  * read) keeps the verdict fresh: a replica that does not answer, or whose link to its master has been
  * down for longer than the configured bound, is not trusted, and reads go to the master until it is.
+ * The same poll asks the master for its replication offset, which tells how far the replica lags.
  */
 
 export interface ReplicaHealth {
@@ -30,18 +32,47 @@ export function judgeReplica(info: string, maxLinkDownMs: number): ReplicaHealth
   return { trusted: linkDownSeconds * 1000 <= maxLinkDownMs, reason: 'link-down', linkDownSeconds };
 }
 
+// Five minutes of the master's offsets at one a second: a lag longer than that is reported as that long.
+const LAG_WINDOW = 300;
+
+/**
+ * The replica's lag in seconds, from the replication offsets of master and replica polled together:
+ * the master's offsets are remembered with the time they were seen, and the lag is how long ago the
+ * master first had a byte that the replica has not applied yet (0 when it has them all).
+ */
+export class ReplicationLag {
+  private readonly seen: { at: number; offset: number }[] = [];
+
+  observe(at: number, masterOffset: number, replicaOffset: number): number {
+    this.seen.push({ at, offset: masterOffset });
+    if (this.seen.length > LAG_WINDOW) this.seen.shift();
+    if (replicaOffset >= masterOffset) return 0;
+    const firstMissing = this.seen.find((sample) => sample.offset > replicaOffset)!;
+    return (at - firstMissing.at) / 1000;
+  }
+}
+
+const offset = (info: string | null, name: string) => Number(info === null ? NaN : infoField(info, name));
+
 export class ReplicaMonitor {
   private health: ReplicaHealth = { trusted: true, reason: 'linked' };
   private timer?: NodeJS.Timeout;
+  private readonly lag = new ReplicationLag();
 
   constructor(
     private readonly replica: Redis,
+    private readonly master: Redis,
     private readonly maxLinkDownMs: number,
   ) {}
 
   current(): ReplicaHealth {
-    this.timer ??= setInterval(() => void this.poll(), POLL_MS).unref();
+    this.start();
     return this.health;
+  }
+
+  /** Polls from now on (the first read does it anyway; the server starts it so that its metrics are live). */
+  start(): void {
+    this.timer ??= setInterval(() => void this.poll(), POLL_MS).unref();
   }
 
   /** A read just failed on the replica: stop sending it reads until a poll says otherwise. */
@@ -50,11 +81,11 @@ export class ReplicaMonitor {
   }
 
   async poll(): Promise<ReplicaHealth> {
-    try {
-      this.set(judgeReplica(await this.replica.info('replication'), this.maxLinkDownMs));
-    } catch {
-      this.markUnreachable();
-    }
+    const replication = (client: Redis) => client.info('replication').catch(() => null);
+    const [replicaInfo, masterInfo] = await Promise.all([replication(this.replica), replication(this.master)]);
+    if (replicaInfo === null) this.markUnreachable();
+    else this.set(judgeReplica(replicaInfo, this.maxLinkDownMs));
+    this.measureLag(replicaInfo, masterInfo);
     return this.health;
   }
 
@@ -62,10 +93,19 @@ export class ReplicaMonitor {
     clearInterval(this.timer);
   }
 
+  private measureLag(replicaInfo: string | null, masterInfo: string | null): void {
+    if (this.health.reason === 'not-a-replica') return void metrics().replicaLag.set(0);
+    const masterOffset = offset(masterInfo, 'master_repl_offset');
+    const replicaOffset = offset(replicaInfo, 'slave_repl_offset');
+    const known = Number.isFinite(masterOffset) && Number.isFinite(replicaOffset);
+    metrics().replicaLag.set(known ? this.lag.observe(Date.now(), masterOffset, replicaOffset) : NaN);
+  }
+
   private set(next: ReplicaHealth): void {
     if (next.trusted !== this.health.trusted) {
       logger.warn({ replica: next }, next.trusted ? 'replica trusted again for reads' : 'replica not trusted for reads');
     }
     this.health = next;
+    metrics().replicaTrusted.set(next.trusted ? 1 : 0);
   }
 }

@@ -8,7 +8,8 @@ import { installShutdown } from './shutdown';
  * render (lib/abort-reason-stacks.ts); the configuration is checked before the first request, so a
  * wrong value stops the process with a message that names the variable; tracing starts if it is asked
  * for; the client address of every request is made trustworthy (lib/http/client-address.ts); then both
- * Redis clients connect, so the first request does not pay for the handshakes.
+ * Redis clients connect, so the first request does not pay for the handshakes, and the replica's
+ * health is watched from the start, so that its metrics (trusted, lag) are live before the first read.
  */
 export async function startServer(): Promise<void> {
   materializeAbortReasonStacks();
@@ -16,7 +17,7 @@ export async function startServer(): Promise<void> {
   // Before anything loads ioredis (lib/redis.ts does): its instrumentation patches it as it loads.
   // Imported only when on, so that a process without tracing never loads the SDK.
   const stopTracing = config.tracing.enabled ? (await import('./tracing/sdk')).startTracing(config.tracing) : undefined;
-  const { closeRedis, redisClient } = await import('./redis');
+  const { closeRedis, redisClient, replicaMonitor } = await import('./redis');
   installPeerAddress();
   // The last spans, those of the requests that the drain waited for, are sent before the exit.
   installShutdown(async () => {
@@ -25,6 +26,7 @@ export async function startServer(): Promise<void> {
   });
   redisClient('master');
   redisClient('replica');
+  replicaMonitor().start();
 }
 
 function checkedConfig(): Config {

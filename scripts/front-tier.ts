@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import getPort from 'get-port';
 import { LOCALE_COOKIE } from '../i18n/locales';
 import { NONCE_PLACEHOLDER } from '../lib/http/csp';
 import type { SystemPackage } from './system-packages';
@@ -23,6 +24,11 @@ export const NGINX: SystemPackage = {
 export interface FrontTierOptions {
   /** host:port to listen on. */
   listen: string;
+  /**
+   * host:port on loopback where nginx's stub_status answers, for the nginx exporter; a free loopback
+   * port when not given.
+   */
+  statusListen?: string;
   /** host:port of each Next.js server. */
   upstreams: string[];
   /** A writable folder for nginx's pid, temporary files and cache (nginx creates their folders in it). */
@@ -46,7 +52,10 @@ export interface FrontTierOptions {
 export const DEFAULT_MAX_CONNS = 64;
 const DEFAULT_MAX_STREAMS = 2_000;
 
-export function renderFrontTierConfig(options: FrontTierOptions): string {
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]):\d+$/;
+
+export function renderFrontTierConfig(options: FrontTierOptions & { statusListen: string }): string {
+  if (!LOOPBACK.test(options.statusListen)) throw new Error(`the front tier's status port must be on loopback (e.g. 127.0.0.1:8081), not ${options.statusListen}`);
   const servers = (limit: number) => options.upstreams.map((upstream) => `        server ${upstream} max_conns=${limit};`).join('\n');
   const values: Record<string, string> = {
     user: options.user ? `user ${options.user};\n` : '',
@@ -59,6 +68,7 @@ export function renderFrontTierConfig(options: FrontTierOptions): string {
     accessLog: options.accessLog ?? 'off',
     mimeTypes: '/etc/nginx/mime.types',
     listen: options.listen,
+    statusListen: options.statusListen,
     staticDir: options.staticDir,
     servers: servers(options.maxConnsPerServer ?? DEFAULT_MAX_CONNS),
     eventServers: servers(options.maxStreamsPerServer ?? DEFAULT_MAX_STREAMS),
@@ -74,6 +84,8 @@ export function renderFrontTierConfig(options: FrontTierOptions): string {
 
 export interface FrontTier {
   origin: string;
+  /** nginx's stub_status, on loopback: what the nginx exporter reads. */
+  statusUrl: string;
   /** The master process; its workers are its children. */
   process: ChildProcess;
   stop(): Promise<void>;
@@ -83,9 +95,10 @@ export interface FrontTier {
 export async function startFrontTier(options: FrontTierOptions): Promise<FrontTier> {
   mkdirSync(options.dir, { recursive: true });
   const conf = path.join(options.dir, 'nginx.conf');
+  const statusListen = options.statusListen ?? `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`;
   // As root (a container, CI) the workers would drop to nobody, who cannot read a checkout under
   // /root: they run as the rest of the local stack does.
-  writeFileSync(conf, renderFrontTierConfig({ user: process.getuid?.() === 0 ? 'root' : undefined, ...options }));
+  writeFileSync(conf, renderFrontTierConfig({ user: process.getuid?.() === 0 ? 'root' : undefined, ...options, statusListen }));
   const log = openSync(path.join(options.dir, 'nginx.log'), 'a');
   // -e: nginx opens its default error log before it reads the configuration; keep that one here too.
   const child = spawn('nginx', ['-c', conf, '-e', path.join(options.dir, 'nginx-start.log')], { stdio: ['ignore', log, log] });
@@ -103,7 +116,9 @@ export async function startFrontTier(options: FrontTierOptions): Promise<FrontTi
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
-    if (await fetch(`${origin}/_front-tier/healthz`).then((response) => response.ok, () => false)) return { origin, process: child, stop };
+    if (await fetch(`${origin}/_front-tier/healthz`).then((response) => response.ok, () => false)) {
+      return { origin, statusUrl: `http://${statusListen}/stub_status`, process: child, stop };
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await stop();
@@ -111,7 +126,7 @@ export async function startFrontTier(options: FrontTierOptions): Promise<FrontTi
 }
 
 const USAGE =
-  'usage: tsx scripts/front-tier.ts render --listen HOST:PORT --upstream HOST:PORT --dir DIR --static-dir DIR [--access-log FILE] [--user NAME] [--workers N|auto]';
+  'usage: tsx scripts/front-tier.ts render --listen HOST:PORT --status 127.0.0.1:PORT --upstream HOST:PORT --dir DIR --static-dir DIR [--access-log FILE] [--user NAME] [--workers N|auto]';
 
 /** `tsx scripts/front-tier.ts render --listen … --upstream … --dir … --static-dir …`: the image's config, on stdout. */
 function renderCommand(args: string[]): void {
@@ -119,6 +134,7 @@ function renderCommand(args: string[]): void {
     args,
     options: {
       listen: { type: 'string' },
+      status: { type: 'string' },
       upstream: { type: 'string', multiple: true },
       dir: { type: 'string' },
       'static-dir': { type: 'string' },
@@ -127,13 +143,14 @@ function renderCommand(args: string[]): void {
       workers: { type: 'string' },
     },
   });
-  const { listen, upstream, dir, 'static-dir': staticDir, workers } = values;
-  if (!listen || !upstream?.length || !dir || !staticDir || (workers !== undefined && workers !== 'auto' && !/^[1-9]\d*$/.test(workers))) {
+  const { listen, status, upstream, dir, 'static-dir': staticDir, workers } = values;
+  if (!listen || !status || !upstream?.length || !dir || !staticDir || (workers !== undefined && workers !== 'auto' && !/^[1-9]\d*$/.test(workers))) {
     console.error(USAGE);
     process.exit(2);
   }
   process.stdout.write(renderFrontTierConfig({
     listen,
+    statusListen: status,
     upstreams: upstream,
     dir,
     staticDir,

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import Redis from 'ioredis';
-import { APP_USER, appUserArgs } from './redis-acl';
+import { APP_USER, appUserArgs, metricsUserArgs } from './redis-acl';
 
 /**
  * Real redis-server processes for the local stack and the tests: a master with an append-only file,
@@ -22,10 +22,8 @@ export interface RedisServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export interface RedisServerOptions {
+export interface RedisServerOptions extends Credentials {
   dir: string;
-  password: string;
-  appPassword: string;
   port?: number;
   replicaOf?: RedisServer;
   extraArgs?: string[];
@@ -95,7 +93,7 @@ function logTail(dir: string): string {
 }
 
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const { dir, password, appPassword, replicaOf } = options;
+  const { dir, password, appPassword, metricsPassword, replicaOf } = options;
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const args = [
@@ -111,6 +109,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     '--appendfsync', 'always',
     '--save', '',
     ...appUserArgs(appPassword),
+    ...(metricsPassword ? metricsUserArgs(metricsPassword) : []),
     '--repl-diskless-sync', 'yes',
     '--repl-diskless-sync-delay', '0',
     ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf.port)] : []),
@@ -156,11 +155,16 @@ export interface RedisPair {
   stop(): Promise<void>;
 }
 
-/** A master and one replica, returned once the replica's link to the master is up. */
 export interface Credentials {
+  /** Redis's administrator (the default user). */
   password: string;
+  /** The app's restricted user (scripts/redis-acl.ts). */
   appPassword: string;
+  /** The metrics exporter's user, created only when given (scripts/redis-acl.ts). */
+  metricsPassword?: string;
 }
+
+/** A master and one replica, returned once the replica's link to the master is up. */
 
 export async function startRedisPair({ dir, ...credentials }: { dir: string } & Credentials): Promise<RedisPair> {
   const master = await startRedisServer({ dir: path.join(dir, 'master'), ...credentials });
@@ -197,7 +201,7 @@ export interface Sentinel {
 
 export interface SentinelOptions {
   dir: string;
-  master: RedisServer;
+  master: Pick<RedisServer, 'port'>;
   name: string;
   /** The servers' administrator, to reconfigure them in a failover. */
   password: string;

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { PROMETHEUS } from '../monitoring/prometheus';
+import { NGINX_EXPORTER, REDIS_EXPORTER } from './exporters';
 import { onPath } from './system-packages';
 
 /**
  * `npm test`: every level in turn, each as its own npm script. A suite whose tool this machine lacks
  * (kubectl for the manifests, a Docker engine for the container tests) is not run, and the summary at
  * the end says which and the command that would run it; the suites that fail make the exit code.
- * CI sets REQUIRE_KUBECTL=1 and REQUIRE_DOCKER=1, so there a missing tool is a failure, not a gap.
+ * CI sets REQUIRE_KUBECTL=1, REQUIRE_DOCKER=1 and REQUIRE_PROMETHEUS=1, so there a missing tool is
+ * a failure, not a gap.
  */
 
 interface Suite {
@@ -37,6 +40,20 @@ const SUITES: Suite[] = [
             remedy: 'install kubectl 1.27 or later (https://kubernetes.io/docs/tasks/tools/), then: npm run test:manifests',
             required: process.env.REQUIRE_KUBECTL === '1',
           },
+  },
+  {
+    script: 'test:monitoring',
+    missing: () => {
+      // `npm test` installs them beforehand where it can (scripts/test-prerequisites.ts).
+      const absent = [PROMETHEUS, REDIS_EXPORTER, NGINX_EXPORTER].filter((item) => !onPath(item.command));
+      return absent.length === 0
+        ? undefined
+        : {
+            reason: `${absent.map((item) => item.command).join(', ')} not installed, and they could not be installed here`,
+            remedy: `sudo apt-get install -y ${absent.flatMap((item) => item.apt).join(' ')}, then: npm run test:monitoring`,
+            required: process.env.REQUIRE_PROMETHEUS === '1',
+          };
+    },
   },
   {
     script: 'test:container',

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import { getConfig } from '@/lib/config';
 import { AppError } from '@/lib/http/problem';
+import { metrics, type WriteOutcome } from '@/lib/metrics';
 import { onMaster, onReplica, storageUnavailable } from '@/lib/redis';
 import { decodeCursor, encodeCursor } from './cursor';
 import { entryCreatedAt } from './entry-id';
@@ -90,21 +91,37 @@ async function append(master: Redis, { name, message }: NewEntry, idempotencyKey
  * confirmed in time is not acknowledged: the client retries, with its Idempotency-Key, and gets the
  * same entry once it is safe.
  */
+class ReplicasBehind extends Error {}
+
 async function awaitReplicas(master: Redis): Promise<void> {
   const { writeAcks, redisTimeoutMs } = getConfig();
   if (writeAcks === 0) return;
   const acknowledged = await master.wait(writeAcks, Math.floor(redisTimeoutMs / 2));
   if (acknowledged < writeAcks) {
-    throw storageUnavailable('master', new Error(`WAIT: ${acknowledged} of ${writeAcks} replicas confirmed the write`));
+    throw storageUnavailable('master', new ReplicasBehind(`WAIT: ${acknowledged} of ${writeAcks} replicas confirmed the write`));
   }
 }
 
+/** How a write that failed ended, for guestbook_writes_total. */
+function failedWrite(error: unknown): WriteOutcome {
+  if (!(error instanceof AppError)) return 'error';
+  if (error.code === 'storage_unavailable') return error.options.cause instanceof ReplicasBehind ? 'unconfirmed' : 'unavailable';
+  return 'refused';
+}
+
 export async function addEntry(input: NewEntry, idempotencyKey?: string): Promise<{ entry: Entry; replayed: boolean }> {
-  return onMaster(async (master) => {
-    const result = await append(master, input, idempotencyKey);
-    await awaitReplicas(master);
+  try {
+    const result = await onMaster(async (master) => {
+      const appended = await append(master, input, idempotencyKey);
+      await awaitReplicas(master);
+      return appended;
+    });
+    metrics().writes.inc({ outcome: result.replayed ? 'replayed' : 'created' });
     return result;
-  });
+  } catch (error) {
+    metrics().writes.inc({ outcome: failedWrite(error) });
+    throw error;
+  }
 }
 
 /** A page of entries, newest first, after the entry that the cursor names. */
@@ -135,6 +152,7 @@ export async function getEntry(id: string): Promise<Entry | null> {
   const [record] = await onReplica(fetch);
   if (record) return toEntry(record);
   const [fromMaster] = await onMaster(fetch);
+  metrics().reads.inc({ source: 'master' });
   return fromMaster ? toEntry(fromMaster) : null;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { compareEntryIds } from '@/lib/guestbook/entry-id';
 import { EntryIdSchema, type Entry } from '@/lib/guestbook/schema';
 import { parseInput } from '@/lib/http/validate';
+import { metrics } from '@/lib/metrics';
 import type { LiveFeed, Subscription } from './feed';
 import { readHistory } from './history';
 import { onDrain } from '@/lib/shutdown';
@@ -77,6 +78,7 @@ class Channel {
     // The rest of a long absence comes on the next connection, which resumes after the last sent.
     if (!complete || signal.aborted) return this.close();
     this.heartbeat = setInterval(() => this.write(encoder.encode(': heartbeat\n\n')), LIVE_LIMITS.heartbeatMs);
+    metrics().liveStreams.inc();
     signal.addEventListener('abort', () => this.close(), { once: true });
     // A draining server ends its streams; browsers reconnect to another with Last-Event-ID.
     this.cancelDrain = onDrain(() => this.close());
@@ -87,6 +89,8 @@ class Channel {
     this.closed = true;
     this.cancelDrain?.();
     this.subscription?.unsubscribe();
+    // A stream is live (and counted) once it has its heartbeat.
+    if (this.heartbeat) metrics().liveStreams.dec();
     clearInterval(this.heartbeat);
     try {
       if (error) this.controller.error(error);
@@ -99,7 +103,7 @@ class Channel {
   private receive(entry: Entry): void {
     if (!this.pending) return this.send(entry);
     this.pending.push(entry);
-    if (this.pending.length > LIVE_LIMITS.maxQueued) this.close(new Error('subscriber too far behind'));
+    if (this.pending.length > LIVE_LIMITS.maxQueued) this.dropBehind();
   }
 
   private send(entry: Entry): void {
@@ -112,7 +116,13 @@ class Channel {
     if (this.closed) return;
     this.controller.enqueue(chunk);
     // desiredSize falls below zero by one for each chunk that the connection has not taken yet.
-    if ((this.controller.desiredSize ?? 0) < -LIVE_LIMITS.maxQueued) this.close(new Error('subscriber too far behind'));
+    if ((this.controller.desiredSize ?? 0) < -LIVE_LIMITS.maxQueued) this.dropBehind();
+  }
+
+  private dropBehind(): void {
+    if (this.closed) return;
+    metrics().shed.inc({ reason: 'stream_behind' });
+    this.close(new Error('subscriber too far behind'));
   }
 }
 

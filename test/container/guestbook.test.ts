@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad, type LoadRequest } from '@/bench/load';
 import { memoryBytes } from '@/bench/manifest';
-import { APP_USER } from '@/scripts/redis-acl';
+import { APP_USER, METRICS_USER } from '@/scripts/redis-acl';
 import { containers, renderManifests, workload, type K8sObject } from '../manifests/render';
 import { docker, ensureEngine, waitUntil } from './docker';
 import { podPlan } from './pod-to-docker';
@@ -30,7 +30,7 @@ if (!engine) {
 const run = `guestbook-ct-${process.pid}`;
 const label = `guestbook-container-test=${run}`;
 const secret = () => randomBytes(12).toString('hex');
-const passwords = { admin: secret(), app: secret(), sentinel: secret() };
+const passwords = { admin: secret(), app: secret(), metrics: secret(), sentinel: secret() };
 const proxyVariables = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 // As long as one run of the memory benchmark: the load that once filled a frontend's heap within 50 s.
@@ -74,17 +74,26 @@ const nonces = (html: string) => [...html.matchAll(/nonce="([^"]*)"/g)].map((mat
 describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
   let objects: K8sObject[];
   let filesDir: string;
-  let images: { app: string; frontTier: string };
+  let images: { app: string; frontTier: string; exporters: string };
   type Pod = 'a' | 'b';
   /** Where a visitor comes in: the front tier's port (the Service's target). */
   const site: Record<Pod, string> = { a: '', b: '' };
   /** The app's own port: the kubelet's probes, Prometheus. */
   const app: Record<Pod, string> = { a: '', b: '' };
+  /** Where Prometheus scrapes each exporter, by pod and container. */
+  const exporterUrl = async (pod: string, workloadName: string, container: string) => {
+    const port = containers(workload(objects, workloadName)).find((entry) => entry.name === container)!.ports![0]!.containerPort;
+    return `http://${await docker(['port', name(pod), `${port}/tcp`])}/metrics`;
+  };
   const name = (suffix: string) => `${run}-${suffix}`;
   /** A container of a pod, by the pod's suffix and the container's name in the manifest. */
   const inPod = (suffix: string, container: string) => `${name(suffix)}-${container}`;
   const redis = (suffix: string) => inPod(suffix, 'redis');
-  const frontend = (pod: Pod) => ({ app: inPod(`frontend-${pod}`, 'frontend'), frontTier: inPod(`frontend-${pod}`, 'front-tier') });
+  const frontend = (pod: Pod) => ({
+    app: inPod(`frontend-${pod}`, 'frontend'),
+    frontTier: inPod(`frontend-${pod}`, 'front-tier'),
+    exporter: inPod(`frontend-${pod}`, 'front-tier-exporter'),
+  });
 
   const start = async (workloadName: string, suffix: string, publish = false) => {
     const plan = podPlan(objects, workload(objects, workloadName), { name: name(suffix), alias: workloadName, network: run, filesDir, label, publish });
@@ -115,10 +124,10 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     await buildBaseImages();
     console.log(`base images ready in ${seconds(since)} s`);
     objects = renderManifests(passwords);
-    const [appImage, frontTierImage] = containers(workload(objects, 'frontend')).map((entry) => entry.image!);
-    images = { app: appImage!, frontTier: frontTierImage! };
+    const [appImage, frontTierImage, exportersImage] = containers(workload(objects, 'frontend')).map((entry) => entry.image!);
+    images = { app: appImage!, frontTier: frontTierImage!, exporters: exportersImage! };
     // One after the other, so that the front tier's build reuses the app's build stage: its static files are the app's.
-    for (const [image, target] of [[images.app, undefined], [images.frontTier, 'front-tier']] as const) {
+    for (const [image, target] of [[images.app, undefined], [images.frontTier, 'front-tier'], [images.exporters, 'exporters']] as const) {
       since = Date.now();
       await buildImage(image, target);
       const size = Number(await docker(['image', 'inspect', '--format', '{{.Size}}', image]));
@@ -127,8 +136,9 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
 
     filesDir = mkdtempSync(path.join(tmpdir(), 'guestbook-ct-'));
     await docker(['network', 'create', '--label', label, run]);
-    await start('redis-master', 'redis-master');
-    await Promise.all([start('redis-slave', 'redis-slave-1'), start('redis-slave', 'redis-slave-2')]);
+    // Published too, so that the test scrapes the exporters beside them as Prometheus would.
+    await start('redis-master', 'redis-master', true);
+    await Promise.all([start('redis-slave', 'redis-slave-1', true), start('redis-slave', 'redis-slave-2', true)]);
     await waitForRedis();
     await Promise.all([start('frontend', 'frontend-a', true), start('frontend', 'frontend-b', true)]);
     await Promise.all([waitForFrontend('a'), waitForFrontend('b')]);
@@ -156,6 +166,44 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     await expect(docker(['exec', frontend('a').app, 'test', '-e', '/app/node_modules/typescript'])).rejects.toThrow();
     await expect(docker(['exec', frontend('a').app, 'test', '-d', '/app/.next/static'])).resolves.toBe('');
     await expect(docker(['exec', frontend('a').frontTier, 'test', '-e', '/usr/bin/node'])).rejects.toThrow();
+  });
+
+  it('runs the exporters beside Redis and the front tier, each exporting its server’s figures, as non-root users', async () => {
+    const scrape = async (pod: string, workloadName: string, container: string) => (await fetch(await exporterUrl(pod, workloadName, container))).text();
+    const master = await scrape('redis-master', 'redis-master', 'exporter');
+    expect(master).toMatch(/^redis_up 1$/m);
+    expect(master).toMatch(/^redis_instance_info\{[^}]*role="master"[^}]*\} 1$/m);
+    expect(master).toMatch(/^redis_connected_slaves 2$/m);
+    for (const replica of ['redis-slave-1', 'redis-slave-2']) {
+      const figures = await scrape(replica, 'redis-slave', 'exporter');
+      expect(figures).toMatch(/^redis_instance_info\{[^}]*role="slave"[^}]*\} 1$/m);
+      expect(figures).toMatch(/^redis_master_link_up\{[^}]*\} 1$/m);
+    }
+    for (const pod of ['a', 'b'] as const) {
+      const figures = await scrape(`frontend-${pod}`, 'frontend', 'front-tier-exporter');
+      expect(figures).toMatch(/^nginx_up 1$/m);
+      expect(figures).toMatch(/^nginx_connections_accepted [1-9]/m);
+    }
+    expect(await docker(['exec', inPod('redis-master', 'exporter'), 'id', '-u'])).toBe('999');
+    expect(await docker(['exec', frontend('a').exporter, 'id', '-u'])).toBe('1001');
+    const peaks = [];
+    for (const [workloadName, container, id] of [['redis-master', 'exporter', inPod('redis-master', 'exporter')], ['frontend', 'front-tier-exporter', frontend('a').exporter]] as const) {
+      const limit = memoryBytes(String(containers(workload(objects, workloadName)).find((entry) => entry.name === container)!.resources!.limits!.memory));
+      const peak = await peakMemory(id);
+      peaks.push(`${workloadName}'s ${container} ${mib(peak)} of ${mib(limit)}`);
+      expect(peak ?? 0).toBeLessThan(limit);
+    }
+    console.log(`exporters' peak memory after being scraped: ${peaks.join('; ')}`);
+    // The exporters' Redis user reads INFO and nothing else: no key, and never a password.
+    const asMetrics = ['exec', redis('redis-master'), 'redis-cli', '--no-auth-warning', '--user', METRICS_USER, '--pass', passwords.metrics];
+    expect(await docker([...asMetrics, 'INFO', 'replication'])).toContain('role:master');
+    expect(await docker([...asMetrics, 'XRANGE', 'guestbook:entries', '-', '+'])).toMatch(/NOPERM/);
+    expect(await docker([...asMetrics, 'CONFIG', 'GET', 'requirepass'])).toMatch(/NOPERM/);
+  });
+
+  it("tells Prometheus its own container's memory limit, which only the app knows", async () => {
+    const limit = memoryBytes(String(containers(workload(objects, 'frontend')).find((entry) => entry.name === 'frontend')!.resources!.limits!.memory));
+    expect(await (await fetch(`${app.a}/api/metrics`)).text()).toMatch(new RegExp(`^guestbook_memory_limit_bytes ${limit}$`, 'm'));
   });
 
   it("answers the app's probes on its own port and the front tier's on the public one", async () => {
@@ -229,10 +277,10 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     expect(await docker([...asApp, 'CONFIG', 'GET', 'requirepass'])).toMatch(/NOPERM/);
   });
 
-  it('keeps both containers of a pod alive inside their memory limits under steady load on the page and the list, through the front tier', { timeout: 3 * LOAD_SECONDS * 1000 }, async () => {
+  it('keeps every container of a frontend pod alive inside its memory limit under steady load on the page and the list, through the front tier', { timeout: 3 * LOAD_SECONDS * 1000 }, async () => {
     const pod = frontend('a');
     const limits = Object.fromEntries(containers(workload(objects, 'frontend')).map((entry) => [entry.name, memoryBytes(String(entry.resources!.limits!.memory))]));
-    const inPodNamed = { frontend: pod.app, 'front-tier': pod.frontTier };
+    const inPodNamed = { frontend: pod.app, 'front-tier': pod.frontTier, 'front-tier-exporter': pod.exporter };
     for (const [container, id] of Object.entries(inPodNamed)) {
       expect(Number(await docker(['inspect', '--format', '{{.HostConfig.Memory}}', id])), `the memory limit of ${container} in the manifest`).toBe(limits[container]);
     }

@@ -3,7 +3,7 @@ import * as collection from '@/app/api/guestbook/route';
 import * as single from '@/app/api/guestbook/[id]/route';
 import { withClient } from '../../scripts/redis-server';
 import type { EntryPage } from '@/lib/guestbook/schema';
-import { call, postJson, redisUrls, replicaCaughtUp } from './helpers';
+import { call, metric, postJson, redisUrls, replicaCaughtUp } from './helpers';
 
 // This file's own configuration, read by the app on its first request.
 process.env.RATE_LIMIT_WRITES_PER_MINUTE = '3';
@@ -26,8 +26,10 @@ describe('rate limits', () => {
       expect(response.headers.get('ratelimit')).toMatch(new RegExp(`^limit=3, remaining=${2 - i}, reset=\\d+$`));
       expect(response.headers.get('ratelimit-policy')).toBe('3;w=60');
     }
+    const shed = await metric('guestbook_requests_shed_total', { reason: 'rate_limited' });
     const refused = await postJson(collection.POST, { name: 'Ada', message: 'one too many' }, client);
     expect(refused.status).toBe(429);
+    expect((await metric('guestbook_requests_shed_total', { reason: 'rate_limited' })) - shed).toBe(1);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);

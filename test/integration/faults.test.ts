@@ -6,7 +6,7 @@ import * as collection from '@/app/api/guestbook/route';
 import * as readyz from '@/app/api/readyz/route';
 import { replicaMonitor } from '@/lib/redis';
 import { startRedisPair, startRedisServer, waitForReplicaLink, withClient, type RedisPair, type RedisServer } from '../../scripts/redis-server';
-import { call, postJson } from './helpers';
+import { call, metric, postJson } from './helpers';
 
 /**
  * Faults injected for real into a Redis pair of this file's own: servers killed with SIGKILL, paused
@@ -65,8 +65,13 @@ beforeEach(async () => {
 describe('a replica goes away', () => {
   it('killed: every read still answers, from the master, and reads return to the replica when it is back', async () => {
     await pair.replica.stop('SIGKILL');
+    const fromMaster = await metric('guestbook_redis_reads_total', { source: 'master' });
     expect(await readRepeatedly(20)).toEqual(Array(20).fill(200));
     expect(await readyState()).toMatchObject({ status: 'ready', readsFrom: 'master', replica: { status: 'down' } });
+    // What Prometheus sees: every one of those reads answered by the master, the replica untrusted.
+    expect((await metric('guestbook_redis_reads_total', { source: 'master' })) - fromMaster).toBe(20);
+    expect(await metric('guestbook_replica_trusted')).toBe(0);
+    expect(await metric('guestbook_redis_connected', { role: 'replica' })).toBe(0);
 
     pair.replica = await restart(pair.replica, pair.master);
     await waitForReplicaLink(pair.replica.url);
@@ -102,11 +107,21 @@ describe('a replica goes away', () => {
       const created = await (await postJson(collection.POST, { name: 'Fresh', message: 'while the replica is stale' })).json();
       const { entries } = await (await call(collection.GET, '/api/guestbook')).json();
       expect(entries[0]).toEqual(created);
+      // The replica lacks that entry: its lag, as the app sees it, grows by the second.
+      await waitUntil('the lag to show', async () => {
+        await replicaMonitor().poll();
+        return (await metric('guestbook_replica_lag_seconds')) >= 1;
+      });
     } finally {
       await withClient(pair.replica.url, (c) => c.call('REPLICAOF', '127.0.0.1', masterPort));
     }
     await waitForReplicaLink(pair.replica.url);
     await waitUntil('the replica is trusted again', async () => (await replicaMonitor().poll()).trusted);
+    await waitUntil('the lag to be gone', async () => {
+      await replicaMonitor().poll();
+      return (await metric('guestbook_replica_lag_seconds')) === 0;
+    });
+    expect(await metric('guestbook_replica_trusted')).toBe(1);
   });
 });
 
@@ -115,11 +130,14 @@ describe('the master goes away', () => {
     await pair.master.stop('SIGKILL');
     try {
       expect(await readRepeatedly(20)).toEqual(Array(20).fill(200));
+      const unavailable = await metric('guestbook_writes_total', { outcome: 'unavailable' });
       for (let i = 0; i < 5; i++) {
         const response = await postJson(collection.POST, { name: 'Ada', message: `while the master is down ${i}` });
         expect(response.status).toBe(503);
         expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
       }
+      expect((await metric('guestbook_writes_total', { outcome: 'unavailable' })) - unavailable).toBe(5);
+      expect(await metric('guestbook_redis_connected', { role: 'master' })).toBe(0);
       expect(await readyState()).toMatchObject({ status: 'ready', readsFrom: 'replica', master: { status: 'down' } });
     } finally {
       pair.master = await restart(pair.master);

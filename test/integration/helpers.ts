@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { metrics } from '@/lib/metrics';
 import { waitForReplicaCatchUp, withClient } from '../../scripts/redis-server';
 
 export const redisUrls = () => inject('redis');
@@ -35,4 +36,14 @@ export async function commandCalls(url: string): Promise<Record<string, number>>
 export async function resetCommandStats(): Promise<void> {
   const { masterUrl, replicaUrl } = redisUrls();
   await Promise.all([masterUrl, replicaUrl].map((url) => withClient(url, (c) => c.config('RESETSTAT'))));
+}
+
+/** The value of one series of the app's metrics (summed over the series with other labels), as Prometheus would scrape it. */
+export async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const found = (await metrics().registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no metric ${name}`);
+  const values = (found.values as { labels: Record<string, string | number>; value: number }[]).filter((value) =>
+    Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted),
+  );
+  return values.reduce((sum, value) => sum + value.value, 0);
 }

@@ -12,7 +12,7 @@ import { LIVE_LIMITS, openEventStream } from '@/lib/live/event-stream';
 import { LiveFeed, liveFeed } from '@/lib/live/feed';
 import type { Role } from '@/lib/redis';
 import { startRedisPair, startRedisServer, waitForReplicaLink, withClient, type RedisServer } from '../../scripts/redis-server';
-import { call, redisUrls, replicaCaughtUp } from './helpers';
+import { call, metric, redisUrls, replicaCaughtUp } from './helpers';
 import { EventReader } from './sse';
 
 const opened: EventReader[] = [];
@@ -128,12 +128,14 @@ describe('GET /api/guestbook/events', () => {
     LIVE_LIMITS.maxQueued = 5;
     try {
       const reading = await subscribeTo(feed);
+      const shed = await metric('guestbook_requests_shed_total', { reason: 'stream_behind' });
       await openEventStream(feed, undefined, new AbortController().signal); // never read
       expect(feed.subscriberCount).toBe(2);
       const received = reading.untilEntries(20);
       for (const message of numbered(20)) await append(masterUrl, message);
       expect(messages(await received)).toEqual(numbered(20));
       expect(feed.subscriberCount).toBe(1);
+      expect((await metric('guestbook_requests_shed_total', { reason: 'stream_behind' })) - shed).toBe(1);
     } finally {
       LIVE_LIMITS.maxQueued = saved;
     }

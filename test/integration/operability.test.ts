@@ -4,7 +4,8 @@ import * as events from '@/app/api/guestbook/events/route';
 import * as metricsRoute from '@/app/api/metrics/route';
 import * as readyz from '@/app/api/readyz/route';
 import { drain, isDraining } from '@/lib/shutdown';
-import { call, postJson } from './helpers';
+import { replicaMonitor } from '@/lib/redis';
+import { call, metric, postJson } from './helpers';
 
 const metricsText = async () => (await metricsRoute.GET()).text();
 
@@ -32,6 +33,48 @@ describe('metrics', () => {
     expect(text).toMatch(/guestbook_redis_command_duration_seconds_count\{role="replica",outcome="ok"\} [1-9]/);
     expect(text).toContain('guestbook_replica_fallbacks_total');
     expect(text).toContain('process_resident_memory_bytes');
+  });
+});
+
+describe('metrics of what only the app knows', () => {
+  it('count reads by the server that answered them, and posted entries by how they ended', async () => {
+    const before = {
+      replica: await metric('guestbook_redis_reads_total', { source: 'replica' }),
+      created: await metric('guestbook_writes_total', { outcome: 'created' }),
+      replayed: await metric('guestbook_writes_total', { outcome: 'replayed' }),
+      refused: await metric('guestbook_writes_total', { outcome: 'refused' }),
+    };
+    await call(collection.GET, '/api/guestbook');
+    const key = { 'Idempotency-Key': '0d6f7f1e-2b43-4c38-9d3e-5a1f7b2c9e11' };
+    expect((await postJson(collection.POST, { name: 'Ada', message: 'once' }, key)).status).toBe(201);
+    expect((await postJson(collection.POST, { name: 'Ada', message: 'once' }, key)).status).toBe(201);
+    expect((await postJson(collection.POST, { name: 'Ada', message: 'another entry' }, key)).status).toBe(422);
+    expect({
+      replica: (await metric('guestbook_redis_reads_total', { source: 'replica' })) - before.replica,
+      created: (await metric('guestbook_writes_total', { outcome: 'created' })) - before.created,
+      replayed: (await metric('guestbook_writes_total', { outcome: 'replayed' })) - before.replayed,
+      refused: (await metric('guestbook_writes_total', { outcome: 'refused' })) - before.refused,
+    }).toEqual({ replica: 1, created: 1, replayed: 1, refused: 1 });
+    // Every outcome and source has its series from the start, so that a rate of it exists.
+    expect(await metricsText()).toMatch(/^guestbook_writes_total\{outcome="unconfirmed"\} 0$/m);
+  });
+
+  it('count the live streams open', async () => {
+    const open = await metric('guestbook_live_streams');
+    const stream = await events.GET(new Request('http://localhost/api/guestbook/events'), undefined as never);
+    expect(await metric('guestbook_live_streams')).toBe(open + 1);
+    await stream.body!.cancel();
+    expect(await metric('guestbook_live_streams')).toBe(open);
+  });
+
+  it('report its connections, a replica that is linked and trusted, and no lag', async () => {
+    await call(collection.GET, '/api/guestbook');
+    await replicaMonitor().poll();
+    expect(await metric('guestbook_redis_connected', { role: 'master' })).toBe(1);
+    expect(await metric('guestbook_redis_connected', { role: 'replica' })).toBe(1);
+    expect(await metric('guestbook_replica_trusted')).toBe(1);
+    expect(await metric('guestbook_replica_lag_seconds')).toBe(0);
+    expect(await metric('guestbook_memory_limit_bytes')).toBeGreaterThan(0);
   });
 });
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@/lib/config';
-import { APP_USER, appUserArgs } from '@/scripts/redis-acl';
+import { nginxExporterEnv, redisExporterEnv } from '@/scripts/exporters';
+import { APP_USER, appUserArgs, METRICS_USER, metricsUserArgs } from '@/scripts/redis-acl';
 import {
   aclArgs,
   admittedInto,
@@ -33,6 +34,12 @@ import {
 } from './render';
 
 const objects = renderManifests(testPasswords);
+/** Where the NetworkPolicies expect Prometheus: its pods in the namespace monitoring. */
+const PROMETHEUS_PEER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+};
+const isExporter = (entry: { command?: string[] }) => /^prometheus-\w+-exporter$/.test(entry.command?.[0] ?? '');
 const frontTierTemplate = readFileSync(path.join(repoRoot, 'front-tier', 'nginx.conf'), 'utf8');
 const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
 /** A flag of the render command by which the Dockerfile makes the front tier's nginx.conf. */
@@ -113,12 +120,32 @@ describe.each(variants)('every object of %s', (_variant, all) => {
     expect(apiRoute(annotations['prometheus.io/path']!)).toBe(true);
   });
 
-  it('gives every container liveness and readiness probes, requests and limits', () => {
+  it('gives every container a liveness probe, requests and limits, and every one but the exporters a readiness probe', () => {
     for (const container of workloads(all).flatMap(containers)) {
       expect(container.livenessProbe, container.name).toBeDefined();
-      expect(container.readinessProbe, container.name).toBeDefined();
+      // A pod is ready when all its containers are: an exporter's trouble must not take Redis or a
+      // frontend out of its Service.
+      expect(container.readinessProbe !== undefined, container.name).toBe(!isExporter(container));
       expect(Object.keys(container.resources?.requests ?? {}).sort(), container.name).toEqual(['cpu', 'memory']);
       expect(Object.keys(container.resources?.limits ?? {}).sort(), container.name).toEqual(['cpu', 'memory']);
+    }
+  });
+
+  it('runs a Redis exporter beside every Redis server, as the metrics user, on a port of its own', () => {
+    const servers = workloads(all).filter((target) => podLabels(target)?.['app.kubernetes.io/name'] === 'redis');
+    expect(servers.length).toBeGreaterThanOrEqual(2);
+    for (const target of servers) {
+      const [server, ...sidecars] = containers(target);
+      const exporter = sidecars.find((candidate) => candidate.command?.[0] === 'prometheus-redis-exporter');
+      expect(exporter, target.metadata.name).toBeDefined();
+      const port = server!.ports![0]!.containerPort;
+      const sentinel = podLabels(target)?.['app.kubernetes.io/component'] === 'sentinel';
+      // Redis servers as the metrics user; a sentinel, with the sentinels' password.
+      const login = sentinel ? { password: testPasswords.sentinel } : { user: METRICS_USER, password: testPasswords.metrics };
+      expect(containerEnv(all, exporter!), target.metadata.name).toEqual(
+        redisExporterEnv({ address: `127.0.0.1:${port}`, ...login, listen: `:${exporter!.ports![0]!.containerPort}` }),
+      );
+      expect(exporter!.image).toBe('guestbook-exporters:0.1.0');
     }
   });
 
@@ -148,8 +175,8 @@ describe.each(variants)('every object of %s', (_variant, all) => {
     }
   });
 
-  it.each(redisServers)("gives %s the app's Redis user with exactly the rules of scripts/redis-acl.ts", (name) => {
-    expect(aclArgs(all, name)).toEqual(appUserArgs(testPasswords.app));
+  it.each(redisServers)("gives %s the app's and the exporter's Redis users with exactly the rules of scripts/redis-acl.ts", (name) => {
+    expect(aclArgs(all, name)).toEqual([...appUserArgs(testPasswords.app), ...metricsUserArgs(testPasswords.metrics)]);
   });
 
   it('spreads the pods of the replicated tiers over nodes', () => {
@@ -238,11 +265,12 @@ describe('the manifests in k8s/', () => {
     expect(pod.volumes?.find((volume) => volume.name === cache?.name)?.emptyDir).toBeDefined();
   });
 
-  it('run the frontend pod as two containers from two images: the app (Next.js) and its front tier (nginx)', () => {
+  it("run the frontend pod as the app (Next.js), its front tier (nginx) and the front tier's exporter", () => {
     const frontend = workload(objects, 'frontend');
     expect(containers(frontend).map((entry) => [entry.name, entry.image])).toEqual([
       ['frontend', 'guestbook:0.1.0'],
       ['front-tier', 'guestbook-front-tier:0.1.0'],
+      ['front-tier-exporter', 'guestbook-exporters:0.1.0'],
     ]);
     // kubectl logs and exec without -c reach the app.
     expect(frontend.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/default-container']).toBe('frontend');
@@ -277,17 +305,24 @@ describe('the manifests in k8s/', () => {
     expect(sleep('front-tier') + shutdown).toBeLessThanOrEqual(frontend.spec.template.spec!.terminationGracePeriodSeconds!);
   });
 
-  it('admit anyone to the front tier, and to the app only Prometheus (and, as always, the kubelet on the node)', () => {
+  it("admit anyone to the front tier, and to the app and the front tier's exporter only Prometheus (and, as always, the kubelet on the node)", () => {
     const frontend = workload(objects, 'frontend');
     const spec = find(objects, 'NetworkPolicy', 'frontend').spec as unknown as NetworkPolicySpec;
     const rules = spec.ingress.flatMap((rule) => rule.ports.map((port) => ({ container: opener(frontend, port.port)?.name, from: rule.from })));
     expect(rules.filter((rule) => rule.container === 'front-tier')).toEqual([{ container: 'front-tier', from: undefined }]);
-    const toApp = rules.filter((rule) => rule.container === 'frontend');
-    expect(toApp).toHaveLength(1);
-    expect(toApp[0]!.from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
-    ]);
+    const toOperators = rules.filter((rule) => rule.container !== 'front-tier');
+    expect(toOperators.map((rule) => rule.container).sort()).toEqual(['front-tier-exporter', 'frontend']);
+    for (const rule of toOperators) expect(rule.from).toEqual([PROMETHEUS_PEER]);
     expect(rules.every((rule) => rule.container !== undefined)).toBe(true);
+  });
+
+  it("run the front tier's exporter on the stub_status that the image's nginx serves on loopback", () => {
+    const exporter = container(workload(objects, 'frontend'), 'front-tier-exporter');
+    const status = renderFlag('status');
+    expect(status).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(containerEnv(objects, exporter)).toEqual(nginxExporterEnv({ statusUrl: `http://${status}/stub_status`, listen: `:${exporter.ports![0]!.containerPort}` }));
+    // Never one of the pod's ports: nothing outside the pod reaches it.
+    expect(containers(workload(objects, 'frontend')).flatMap((entry) => entry.ports ?? []).map((port) => port.containerPort)).not.toContain(Number(status!.split(':')[1]));
   });
 
   it("give the frontend an environment that lib/config accepts: the app's user, writes to redis-master, reads from redis-slave, behind one front tier", () => {
@@ -328,8 +363,13 @@ describe('the manifests in k8s/', () => {
     expect(hpa.minReplicas).toBe(workload(objects, 'frontend').spec.replicas);
   });
 
-  it('let only the frontends and the replicas reach Redis', () => {
+  it('let only the frontends and the replicas reach Redis, and only Prometheus its exporters', () => {
     expect(admittedInto(objects, 'redis-master')).toEqual({ target: 'redis-master', from: ['frontend', 'redis-slave'] });
     expect(admittedInto(objects, 'redis-slave')).toEqual({ target: 'redis-slave', from: ['frontend'] });
+    for (const name of redisServers) {
+      const spec = find(objects, 'NetworkPolicy', name).spec as unknown as NetworkPolicySpec;
+      const toExporter = spec.ingress.filter((rule) => rule.ports.some((port) => opener(workload(objects, name), port.port)?.name === 'exporter'));
+      expect(toExporter.map((rule) => [rule.from, rule.ports])).toEqual([[[PROMETHEUS_PEER], [{ port: 'metrics' }]]]);
+    }
   });
 });

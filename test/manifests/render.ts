@@ -48,12 +48,14 @@ export interface Passwords {
   admin: string;
   /** The app's restricted Redis user. */
   app: string;
+  /** The Redis exporters' user. */
+  metrics: string;
   /** The sentinels' own (the Sentinel overlay). */
   sentinel: string;
 }
 
 /** The key of each password in the password file, as the README tells the operator to write it. */
-const passwordKeys: Record<keyof Passwords, string> = { admin: 'password', app: 'app-password', sentinel: 'sentinel-password' };
+export const passwordKeys: Record<keyof Passwords, string> = { admin: 'password', app: 'app-password', metrics: 'metrics-password', sentinel: 'sentinel-password' };
 
 const passwordFileText = (passwords: Passwords) =>
   Object.entries(passwordKeys).map(([field, key]) => `${key}=${passwords[field as keyof Passwords]}\n`).join('');
@@ -93,6 +95,7 @@ function overlayWith(dir: string, variant: string, components: string[]): string
 export const testPasswords: Passwords = {
   admin: 'test-admin-0123456789abcdef',
   app: 'test-app-0123456789abcdef',
+  metrics: 'test-metrics-0123456789abcdef',
   sentinel: 'test-sentinel-0123456789abcdef',
 };
 
@@ -246,11 +249,27 @@ export function serviceLinks(objects: K8sObject[]): Record<string, string> {
 /** The base's Redis workloads, which the Sentinel overlay keeps. */
 export const redisServers = ['redis-master', 'redis-slave'];
 
-/** The arguments of the `--user` directive among a Redis container's arguments, expanded. */
+/** The arguments of every `--user` directive among a Redis container's arguments, expanded, in their order. */
 export function aclArgs(objects: K8sObject[], name: string): string[] {
   const [container] = containers(workload(objects, name));
   const args = expand(container!.args ?? [], containerEnv(objects, container!));
-  const start = args.indexOf('--user');
-  const end = args.findIndex((arg, index) => index > start && arg.startsWith('--'));
-  return args.slice(start, end === -1 ? undefined : end);
+  let inUser = false;
+  return args.filter((arg) => {
+    if (arg.startsWith('--')) inUser = arg === '--user';
+    return inUser;
+  });
+}
+
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+
+/** The workloads whose pods a full label selector (matchLabels and matchExpressions) picks. */
+export function selectedBy(objects: K8sObject[], selector: Selector): string[] {
+  const matches = (labels: Record<string, string>) =>
+    Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      if (operator === 'In') return values.includes(labels[key] ?? '');
+      if (operator === 'NotIn') return !values.includes(labels[key] ?? '');
+      throw new Error(`the tests do not know the selector operator ${operator}`);
+    });
+  return workloads(objects).filter((candidate) => matches(podLabels(candidate) ?? {})).map((candidate) => candidate.metadata.name);
 }
