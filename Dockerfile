@@ -1,9 +1,11 @@
-# The guestbook's images: the two containers of a frontend pod (k8s/base/frontend.yaml), and the
+# The guestbook's images: the containers of a frontend pod (k8s/base/frontend.yaml), and the
 # Prometheus exporters that run beside nginx and every Redis server:
 #   DOCKER_BUILDKIT=1 docker build -t guestbook:0.1.0 .                                      Next.js (the default target)
 #   DOCKER_BUILDKIT=1 docker build --target front-tier -t guestbook-front-tier:0.1.0 .       nginx in front of it
+#   DOCKER_BUILDKIT=1 docker build --target queue -t guestbook-queue:0.1.0 .                 the admission queue (HAProxy) between them
 #   DOCKER_BUILDKIT=1 docker build --target exporters -t guestbook-exporters:0.1.0 .         the exporters
 # Build the first two from the same sources (and one build cache): the front tier serves the Next build's static files.
+# The queue's deadline is fixed at build time: --build-arg FRONT_TIER_QUEUE_TIMEOUT_MS=2000 (milliseconds).
 # BuildKit is needed (RUN --mount). Behind a TLS-intercepting proxy, pass its CA as a secret:
 #   --secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt --build-arg HTTPS_PROXY ...
 ARG NODE_VERSION=24
@@ -25,38 +27,46 @@ COPY . .
 # public/ is optional in a Next.js app; the runtime stage copies it either way.
 RUN npm run build && mkdir -p public
 
-# The front tier's nginx.conf, rendered by the same code as for npm start, for the pod's values: the
-# Service's target port, stub_status on loopback for the exporter beside it, Next.js beside it on
-# loopback, the writable folder on an emptyDir (the root is read-only), and two workers whatever the
-# node's size (auto would start one a core of the node).
+# The front tier's nginx.conf and the queue's haproxy.cfg, rendered by the same code as for npm start,
+# for the pod's values: the Service's target port, stub_status on loopback for the exporter beside it,
+# the queue's two doors and its liveness on loopback, its metrics on the pod's address (Prometheus),
+# Next.js beside them on loopback, the writable folder on an emptyDir (the root is read-only), and two
+# workers whatever the node's size (auto would start one a core of the node). Their own error answers too.
 FROM node:${NODE_VERSION}-bookworm-slim AS front-tier-config
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY front-tier ./front-tier
-COPY scripts/front-tier.ts scripts/system-packages.ts ./scripts/
+COPY scripts/front-tier.ts scripts/front-tier-errors.ts scripts/system-packages.ts ./scripts/
 COPY i18n/locales.ts ./i18n/
-COPY lib/http/csp.ts ./lib/http/
-RUN node_modules/.bin/tsx scripts/front-tier.ts render \
-      --listen 0.0.0.0:8080 --status 127.0.0.1:8081 --upstream 127.0.0.1:3000 --dir /run/front-tier \
-      --static-dir /usr/share/guestbook/static --workers 2 > nginx.conf
+COPY lib/http/csp.ts lib/http/problem-types.ts ./lib/http/
+ARG FRONT_TIER_QUEUE_TIMEOUT_MS=2000
+RUN set -eu; \
+    node_modules/.bin/tsx scripts/front-tier.ts render-errors --errors-dir errors; \
+    node_modules/.bin/tsx scripts/front-tier.ts render \
+      --listen 0.0.0.0:8080 --status 127.0.0.1:8081 --queue-api 127.0.0.1:8082 --queue-pages 127.0.0.1:8083 \
+      --upstream 127.0.0.1:3000 --dir /run/front-tier --static-dir /usr/share/guestbook/static \
+      --errors-dir /usr/share/guestbook/errors --workers 2 > nginx.conf; \
+    FRONT_TIER_QUEUE_TIMEOUT_MS=$FRONT_TIER_QUEUE_TIMEOUT_MS node_modules/.bin/tsx scripts/front-tier.ts render-queue \
+      --queue-api 127.0.0.1:8082 --queue-pages 127.0.0.1:8083 --queue-health 127.0.0.1:8084 --queue-metrics 0.0.0.0:8405 \
+      --upstream 127.0.0.1:3000 --errors-dir /usr/share/guestbook/errors > haproxy.cfg
+
+# What the images of Debian's programs share: the slim base and a way to install packages that
+# leaves nothing of apt behind (scripts/docker/apt-install.sh).
+FROM debian:${DEBIAN_VERSION}-slim AS debian-runtime
+COPY scripts/docker/apt-install.sh /usr/local/sbin/apt-install
 
 # The front tier: Debian's nginx (the package with the sub and gzip modules built in, no others).
-FROM debian:${DEBIAN_VERSION}-slim AS front-tier
-# No service is started during the install (policy-rc.d), and apt trusts the proxy's CA, if any, for
-# this step only.
+FROM debian-runtime AS front-tier
 RUN --mount=type=secret,id=build_ca \
     set -eu; \
-    ca=; if [ -s /run/secrets/build_ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/build_ca"; fi; \
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
-    apt-get $ca update; \
-    apt-get $ca install -y --no-install-recommends nginx; \
-    apt-get clean; \
-    rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /usr/sbin/policy-rc.d /etc/nginx/sites-* /etc/nginx/conf.d /etc/nginx/modules-* /var/www/html; \
+    apt-install nginx; \
+    rm -rf /etc/nginx/sites-* /etc/nginx/conf.d /etc/nginx/modules-* /var/www/html; \
     groupadd --system --gid 1001 front-tier; \
     useradd --system --uid 1001 --gid front-tier --no-create-home --shell /usr/sbin/nologin front-tier; \
     mkdir -p /run/front-tier; chown front-tier:front-tier /run/front-tier
 COPY --from=front-tier-config /app/nginx.conf /etc/nginx/nginx.conf
+COPY --from=front-tier-config /app/errors /usr/share/guestbook/errors
 COPY --from=build /app/.next/static /usr/share/guestbook/static
 # The same uid as the app's container of the pod; only /run/front-tier (pid, temporary files, cache) is writable.
 USER 1001:1001
@@ -69,18 +79,34 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 # -e: nginx opens an error log before it reads its configuration; stderr, not a file on the read-only root.
 CMD ["nginx", "-e", "stderr"]
 
+# The admission queue: Debian's HAProxy (2.6, its Prometheus exporter built in), between nginx and
+# Next.js in the frontend pod (docs/decisions/013). It writes no file: no writable folder at all.
+FROM debian-runtime AS queue
+RUN --mount=type=secret,id=build_ca \
+    set -eu; \
+    apt-install haproxy; \
+    rm -rf /etc/haproxy /etc/init.d/haproxy /etc/logrotate.d/haproxy /etc/rsyslog.d/49-haproxy.conf /var/lib/haproxy
+COPY --from=front-tier-config /app/haproxy.cfg /etc/haproxy/haproxy.cfg
+COPY --from=front-tier-config /app/errors/haproxy /usr/share/guestbook/errors/haproxy
+# The pod's user, as its other containers.
+USER 1001:1001
+EXPOSE 8405
+# SIGUSR1 is HAProxy's soft stop: it stops listening, serves what is in flight and in the queue, and
+# exits (hard-stop-after 20s); SIGTERM would cut them.
+STOPSIGNAL SIGUSR1
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8084 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
+# -db: in the foreground, its alerts on stderr.
+CMD ["haproxy", "-db", "-f", "/etc/haproxy/haproxy.cfg"]
+
 # The Prometheus exporters of the pods, Debian's packages in one image: oliver006's redis_exporter
 # (beside every Redis server and sentinel) and NGINX's exporter (beside the front tier). The manifests
 # name the one to run (docs/decisions/110).
-FROM debian:${DEBIAN_VERSION}-slim AS exporters
+FROM debian-runtime AS exporters
 RUN --mount=type=secret,id=build_ca \
     set -eu; \
-    ca=; if [ -s /run/secrets/build_ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/build_ca"; fi; \
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
-    apt-get $ca update; \
-    apt-get $ca install -y --no-install-recommends prometheus-redis-exporter prometheus-nginx-exporter; \
-    apt-get clean; \
-    rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /usr/sbin/policy-rc.d /etc/init.d/prometheus-* /etc/logrotate.d/prometheus-*
+    apt-install prometheus-redis-exporter prometheus-nginx-exporter; \
+    rm -rf /etc/init.d/prometheus-* /etc/logrotate.d/prometheus-*
 # Neither writes a file: any unprivileged user will do (the pods run them as their own).
 USER 65534:65534
 EXPOSE 9121 9113

@@ -1,5 +1,5 @@
 import { connection } from 'next/server';
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { Guestbook } from '@/components/guestbook/guestbook';
 import { LocaleSwitch } from '@/components/locale-switch';
 import { toEntryRow } from '@/lib/guestbook/entry-row';
@@ -7,6 +7,7 @@ import { readFormResult } from '@/lib/guestbook/form-result';
 import { EntryIdSchema, PAGE_SIZE, type EntryPage } from '@/lib/guestbook/schema';
 import { getEntry, listEntries } from '@/lib/guestbook/store';
 import { AppError } from '@/lib/http/problem';
+import { metrics } from '@/lib/metrics';
 
 const first = (value: string | string[] | undefined) => [value].flat()[0];
 
@@ -35,7 +36,8 @@ export default async function HomePage({ searchParams }: PageProps<'/'>) {
   const query = await searchParams;
   const { posted, invalid, retry } = readFormResult(query);
   const cursor = first(query.cursor);
-  const [page, t] = await Promise.all([readPage(cursor, posted), getTranslations()]);
+  const [page, t, locale] = await Promise.all([readPage(cursor, posted), getTranslations(), getLocale()]);
+  metrics().pageRenders.inc({ language: locale });
 
   return (
     <>

@@ -5,7 +5,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { startRedisPair, type RedisPair } from '../scripts/redis-server';
 import { startFrontTier, type FrontTier } from '../scripts/front-tier';
-import { STANDALONE } from '../scripts/stack';
+import { BEHIND_FRONT_TIER, STANDALONE } from '../scripts/stack';
 
 /**
  * What the benchmark runs: a Redis master and replica in a temporary folder, and two processes each of
@@ -25,7 +25,7 @@ export interface Stack {
   redis: { masterUrl: string; replicaUrl: string };
   app: ServerProcess[];
   bare: ServerProcess[];
-  /** The front tier (nginx) in front of the app processes, as npm start and a frontend pod run it. */
+  /** The front tier (nginx, then the admission queue) in front of the app processes, as npm start and a frontend pod run it. */
   front: FrontTier;
   /** For more app processes alike: the first build, the app processes' environment, the folder of their logs. */
   build: string;
@@ -110,7 +110,7 @@ export interface StackOptions {
 async function startServers(dir: string, redis: RedisPair, { builds, bare, nodeFlags }: Required<StackOptions>) {
   const env = serverEnv(redis);
   // The app processes stand behind the front tier (and answer straight too, for the rows without it).
-  const appEnv: Record<string, string> = { ...env, FRONT_TIER: 'true', TRUST_PROXY: '1' };
+  const appEnv: Record<string, string> = { ...env, ...BEHIND_FRONT_TIER };
   const app: ServerProcess[] = [];
   for (const [i, build] of builds.entries()) {
     // As `npm start` and the image run it (scripts/stack.ts serverCommand).

@@ -1,5 +1,6 @@
 import 'server-only';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LOCALES } from '@/i18n/locales';
 
 /**
  * Prometheus metrics of the process, served at /api/metrics: requests by route and status, Redis
@@ -67,6 +68,9 @@ function createMetrics() {
     shed: zeroedCounter(registry, 'guestbook_requests_shed_total',
       'Work that the app refused to take on: posts over a client\'s rate limit (429), live streams dropped for falling too far behind.',
       'reason', SHED_REASONS),
+    pageRenders: zeroedCounter(registry, 'guestbook_page_renders_total',
+      'Pages rendered, by language: what the front tier\'s page cache did not answer (about one a second a language under load).',
+      'language', LOCALES),
     liveStreams: gauge('guestbook_live_streams', 'Live event streams (/api/guestbook/events) open on this process.', 0),
     redisConnected: new Gauge({
       name: 'guestbook_redis_connected',

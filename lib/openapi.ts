@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCALES } from '@/i18n/locales';
 import { EntryIdSchema, EntryPageSchema, EntrySchema, ListQuerySchema, NewEntrySchema } from './guestbook/schema';
 import { problemType, type ProblemCode } from './http/problem';
 
@@ -166,6 +167,18 @@ export function openApiDocument() {
         get: { summary: 'This document', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1' } } },
       },
       '/api/healthz': { get: { summary: 'Liveness', operationId: 'healthz', responses: { '200': { description: 'The process answers' } } } },
+      '/api/locale': {
+        get: {
+          summary: "The interface's language for this request (the NEXT_LOCALE cookie, else Accept-Language)",
+          operationId: 'locale',
+          responses: {
+            '200': {
+              description: 'The language, also in Content-Language; the same for the same cookie and header',
+              content: { 'application/json': { schema: { type: 'object', required: ['locale'], properties: { locale: { type: 'string', enum: [...LOCALES] } } } } },
+            },
+          },
+        },
+      },
       '/api/readyz': {
         get: {
           summary: 'Readiness: entries can be read',

@@ -13,6 +13,8 @@ export const JOBS = {
   app: 'guestbook-app',
   /** The front tier: NGINX's exporter reading nginx's stub_status. */
   frontTier: 'guestbook-front-tier',
+  /** The front tier's admission queue: HAProxy's own exporter (its queue, its waits, its 503s). */
+  queue: 'guestbook-queue',
   /** redis_exporter beside each Redis server, master and replicas alike (label component). */
   redis: 'guestbook-redis',
   /** redis_exporter beside each sentinel (the Sentinel overlay). */

@@ -5,13 +5,14 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { JOBS, prometheusConfig, type Target } from '../monitoring/prometheus';
 import { NGINX_EXPORTER, REDIS_EXPORTER, startNginxExporter, startRedisExporter, type Exporter } from './exporters';
-import { NGINX, startFrontTier, type FrontTier } from './front-tier';
+import { HAPROXY, NGINX, queueTimeoutFromEnv, startFrontTier, type FrontTier } from './front-tier';
 import { METRICS_USER } from './redis-acl';
 import { startRedisPair, type Credentials, type RedisPair } from './redis-server';
 import { ensureSystemPackages, REDIS, type SystemPackage } from './system-packages';
 
 /**
- * The local stack: `npm start` (production build behind the front tier, nginx, as in a frontend pod)
+ * The local stack: `npm start` (production build behind the front tier, nginx and the admission
+ * queue, as in a frontend pod)
  * and `npm run dev` (next dev, alone). Without any REDIS_*
  * variable it runs its own Redis master and replica, with their data in GUESTBOOK_DATA_DIR (.data by
  * default), and points the app at them; with REDIS_MASTER_URL, REDIS_SENTINELS or GET_HOSTS_FROM
@@ -144,7 +145,7 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   const front = mode === 'start' ? frontTierAvailable() : false;
   // Behind the front tier, Next.js listens on loopback only and trusts the one hop in front of it.
   const appPort = front ? String(await getPort({ host: '127.0.0.1' })) : port;
-  Object.assign(env, front ? { PORT: appPort, HOSTNAME: '127.0.0.1', FRONT_TIER: 'true', TRUST_PROXY: '1' } : { HOSTNAME: host });
+  Object.assign(env, front ? { PORT: appPort, HOSTNAME: '127.0.0.1', ...BEHIND_FRONT_TIER } : { HOSTNAME: host });
   // The production server's own graceful shutdown (lib/shutdown.ts) handles signals, as in the container.
   if (mode === 'start') env.NEXT_MANUAL_SIG_HANDLE = 'true';
   const [command, args] = serverCommand(mode, appPort, host);
@@ -154,19 +155,23 @@ async function main(mode: 'start' | 'dev'): Promise<void> {
   let frontTier: FrontTier | undefined;
   if (front) {
     const dir = path.join(dataDir, 'front-tier');
+    const timeoutMs = queueTimeoutFromEnv(env);
     frontTier = await startFrontTier({
       listen: `${host}:${port}`,
       upstreams: [`127.0.0.1:${appPort}`],
       dir,
       staticDir: path.join(ROOT, '.next', 'static'),
       accessLog: path.join(dir, 'access.log'),
+      queueListen: await queueListen(),
+      queue: { timeoutMs },
     });
-    log(`front tier (nginx) on ${host}:${port} in front of Next.js on 127.0.0.1:${appPort}`);
+    log(`front tier (nginx) on ${host}:${port}, then the admission queue (HAProxy, deadline ${timeoutMs} ms), in front of Next.js on 127.0.0.1:${appPort}`);
     if (available(NGINX_EXPORTER, 'no front tier exporter')) {
       const exporter = await startNginxExporter({ statusUrl: frontTier.statusUrl, listen: await exporterListen(9113), log: path.join(dir, 'exporter.log') });
       exporters.push(exporter);
       targets.unshift({ job: JOBS.frontTier, name: 'front tier (nginx exporter)', url: exporter.url });
     }
+    targets.unshift({ job: JOBS.queue, name: 'admission queue (HAProxy)', url: frontTier.queueMetricsUrl });
   }
   const appHost = front || host === DEFAULT_HOST ? '127.0.0.1' : host;
   targets.unshift({ job: JOBS.app, name: 'app (Next.js)', url: `http://${appHost}:${appPort}/api/metrics` });
@@ -201,9 +206,21 @@ function available(program: SystemPackage, without: string): boolean {
   }
 }
 
-/** nginx; without it the stack serves with Next.js alone. */
+/**
+ * What Next.js is told behind the front tier: it puts a placeholder nonce in pages, trusts the one hop
+ * in front of it, and keeps idle connections longer than the admission queue does, which shares them.
+ */
+export const BEHIND_FRONT_TIER = { FRONT_TIER: 'true', TRUST_PROXY: '1', KEEP_ALIVE_TIMEOUT: '30000' };
+
+/** The admission queue's loopback ports: the pod's where they are free, as the exporters' are. */
+async function queueListen() {
+  const [api, pages, health, metrics] = await Promise.all([8082, 8083, 8084, 8405].map((usual) => exporterListen(usual)));
+  return { api: api!, pages: pages!, health: health!, metrics: metrics! };
+}
+
+/** nginx and HAProxy; without them the stack serves with Next.js alone. */
 function frontTierAvailable(): boolean {
-  if (available(NGINX, 'no front tier')) return true;
+  if (available(NGINX, 'no front tier') && available(HAPROXY, 'no front tier')) return true;
   log('serving with Next.js alone: no cache, no static files from disk, no overload shedding (README, "Front tier")');
   return false;
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
@@ -7,37 +8,44 @@ import { serverEnv, startProcess, stopProcess, type ServerProcess } from '@/benc
 import { NONCE_PLACEHOLDER } from '@/lib/http/csp';
 import { startFrontTier, type FrontTier } from '@/scripts/front-tier';
 import { startRedisPair, type RedisPair } from '@/scripts/redis-server';
-import { buildIfNeeded, serverCommand } from '@/scripts/stack';
+import { BEHIND_FRONT_TIER, buildIfNeeded, serverCommand } from '@/scripts/stack';
+import { rawRequest } from './raw-request';
 
 /**
- * The front tier (front-tier/nginx.conf) in front of two real Next.js servers over a real Redis pair,
- * as `npm start` and a frontend pod run it: what it serves itself, what it caches and for how long,
- * the page's fresh nonce, and the 503 that it answers instead of queueing.
+ * The front tier (front-tier/nginx.conf, then the admission queue, front-tier/haproxy.cfg) in front of
+ * two real Next.js servers over a real Redis pair, as `npm start` and a frontend pod run it: what it
+ * serves itself, what it caches and for how long, the page's fresh nonce, bursts served in turn and
+ * the 503 only past the queue's deadline, and its own answers in the API's language.
  */
 
-// Small, so that the overload test needs few requests to pass it.
-const MAX_CONNS = 4;
 const ADMIN_TOKEN = 'front-tier-moderator-token';
 const dir = mkdtempSync(path.join(tmpdir(), 'guestbook-front-tier-'));
 let redis: RedisPair;
 let apps: ServerProcess[];
 let front: FrontTier;
+// The same apps behind a queue with few slots, a short deadline and a short queue, for the overload tests.
+const TIGHT = { slotsPerServer: 2, timeoutMs: 600, maxQueue: 6 };
+let tight: FrontTier;
 
 beforeAll(async () => {
   buildIfNeeded();
   redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'ft-admin', appPassword: 'ft-app' });
-  const env = { ...serverEnv(redis), FRONT_TIER: 'true', TRUST_PROXY: '1', GUESTBOOK_ADMIN_TOKEN: ADMIN_TOKEN };
+  const env = { ...serverEnv(redis), ...BEHIND_FRONT_TIER, GUESTBOOK_ADMIN_TOKEN: ADMIN_TOKEN };
   apps = await Promise.all([0, 1].map((i) => startProcess(`app-${i}`, serverCommand('start', ''), env, '/api/readyz', dir)));
-  front = await startFrontTier({
-    listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
-    upstreams: apps.map((app) => new URL(app.origin).host),
-    dir: path.join(dir, 'nginx'),
-    staticDir: path.resolve('.next/static'),
-    maxConnsPerServer: MAX_CONNS,
-  });
+  const inFront = async (name: string, queue?: typeof TIGHT) =>
+    startFrontTier({
+      listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
+      upstreams: apps.map((app) => new URL(app.origin).host),
+      dir: path.join(dir, name),
+      staticDir: path.resolve('.next/static'),
+      queue,
+    });
+  front = await inFront('front');
+  tight = await inFront('tight', TIGHT);
 }, 300_000);
 
 afterAll(async () => {
+  await tight?.stop();
   await front?.stop();
   await Promise.all((apps ?? []).map(stopProcess));
   await redis?.stop();
@@ -66,11 +74,6 @@ describe('the front tier', () => {
     expect((await fetch(`${apps[0]!.origin}/api/metrics`)).status).toBe(200);
   });
 
-  it('bounds what a request may send: headers and bodies', async () => {
-    expect((await get('/api/guestbook', { 'X-Padding': 'x'.repeat(10_000) })).status).toBeGreaterThanOrEqual(400);
-    const tooLarge = await fetch(`${front.origin}/api/guestbook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(20_000) });
-    expect(tooLarge.status).toBe(413);
-  });
 
   it('caches the newest page of the list for at most a second: a new entry is in every read within 1 s of its 201', async () => {
     await get('/api/guestbook');
@@ -198,25 +201,188 @@ describe('the front tier', () => {
     controller.abort();
   });
 
-  it('answers 503 with Retry-After at once when every Next.js process has its share in flight, and recovers', async () => {
+  it('keys a page on the language it is rendered in, not on the raw Accept-Language', async () => {
+    const path = `/?language-key=${Date.now()}`;
+    const first = await get(path, { 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' });
+    expect(await first.text()).toMatch(/<html lang="zh-CN"/);
+    // Another browser's header for the same language: the same entry.
+    const second = await get(path, { 'Accept-Language': 'zh-Hans-CN;q=1, en-GB;q=0.5' });
+    expect(await second.text()).toMatch(/<html lang="zh-CN"/);
+    expect(second.headers.get('x-cache')).toMatch(/HIT|STALE|UPDATING/);
+    const english = await get(path, { 'Accept-Language': 'de-DE,de;q=0.9' });
+    expect(await english.text()).toMatch(/<html lang="en"/);
+  });
+});
+
+describe('bursts and overload through the admission queue', () => {
+  it('stores every post of a burst of hundreds at once, each once, all 201', async () => {
+    const tag = `burst-${Date.now()}`;
+    const responses = await Promise.all(Array.from({ length: 400 }, (_, i) => post('Burst', `${tag} ${i}`)));
+    expect(responses.map((response) => response.status)).toEqual(Array<number>(400).fill(201));
+    const ids = await Promise.all(responses.map(async (response) => ((await response.json()) as { id: string }).id));
+    expect(new Set(ids).size).toBe(400);
+    const stored: string[] = [];
+    for (let cursor: string | null = null, pages = 0; pages < 40; pages++) {
+      const page = (await (await fetch(`${apps[0]!.origin}/api/guestbook?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+        entries: { message: string }[];
+        nextCursor: string | null;
+      };
+      stored.push(...page.entries.map((entry) => entry.message).filter((message) => message.startsWith(tag)));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(stored.toSorted()).toEqual(Array.from({ length: 400 }, (_, i) => `${tag} ${i}`).toSorted());
+  });
+
+  it('lets a request wait for a slot, and answers 503 only once it has waited past the deadline; a full queue answers at once', async () => {
     apps.forEach((app) => process.kill(app.pid, 'SIGSTOP'));
+    const inFlight = 2 * TIGHT.slotsPerServer;
     try {
-      // Not cacheable, so each one needs a Next.js process: some wait on the stopped ones, the rest are shed.
-      const requests = Array.from({ length: 2 * MAX_CONNS + 6 }, (_, i) => get(`/api/guestbook/${Date.now()}-${i}`));
-      const shed: Response[] = [];
-      for (const response of await Promise.all(requests.map((request) => Promise.race([request, sleep(3_000).then(() => null)])))) {
-        if (response) shed.push(response);
-      }
-      expect(shed.length).toBeGreaterThanOrEqual(6);
-      for (const response of shed) {
+      const timed = (i: number) => {
+        const started = performance.now();
+        // Not cacheable, so each one needs a Next.js process.
+        return fetch(`${tight.origin}/api/guestbook/${Date.now()}-${i}`).then(async (response) => ({ response, body: await response.text(), ms: performance.now() - started }));
+      };
+      // Those that take the slots wait for the stopped processes; the queue holds the next ones.
+      const held = Array.from({ length: inFlight }, (_, i) => timed(i));
+      await sleep(100);
+      const queued = Array.from({ length: TIGHT.maxQueue }, (_, i) => timed(100 + i));
+      await sleep(100);
+      const refused = await Promise.all(Array.from({ length: 3 }, (_, i) => timed(200 + i)));
+      for (const { response, ms, body } of [...refused, ...(await Promise.all(queued))]) {
         expect(response.status).toBe(503);
         expect(response.headers.get('retry-after')).toBe('1');
         expect(response.headers.get('content-type')).toBe('application/problem+json');
+        expect(JSON.parse(body)).toMatchObject({ type: 'urn:guestbook:problem:overloaded', status: 503 });
+        expect(refused.some((r) => r.response === response) ? ms < TIGHT.timeoutMs : ms >= TIGHT.timeoutMs).toBe(true);
       }
+      apps.forEach((app) => process.kill(app.pid, 'SIGCONT'));
+      // Those that had a slot are served once the processes run again.
+      for (const { response } of await Promise.all(held)) expect(response.status).toBe(404);
     } finally {
       apps.forEach((app) => process.kill(app.pid, 'SIGCONT'));
     }
-    await sleep(500);
-    expect((await get('/api/healthz')).status).toBe(200);
+    expect((await fetch(`${tight.origin}/api/healthz`)).status).toBe(200);
+  });
+
+  it('answers a page past the deadline with a page, in both languages, not JSON', async () => {
+    await (await fetch(`${tight.origin}/`)).text();
+    apps.forEach((app) => process.kill(app.pid, 'SIGSTOP'));
+    try {
+      const requests = Array.from({ length: 2 * TIGHT.slotsPerServer + 1 }, (_, i) => fetch(`${tight.origin}/?posted=${Date.now()}-${i}`));
+      const last = await Promise.race(requests);
+      expect(last.status).toBe(503);
+      expect(last.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(last.headers.get('retry-after')).toBe('1');
+      expect(await last.text()).toContain('lang="zh-CN"');
+    } finally {
+      apps.forEach((app) => process.kill(app.pid, 'SIGCONT'));
+    }
+  });
+});
+
+describe("the front tier's own answers", () => {
+  // An upstream that answers nonsense on one path and nothing on another, and a port where nothing listens.
+  let bogus: Server;
+  let broken: FrontTier;
+  let nobody: FrontTier;
+
+  beforeAll(async () => {
+    bogus = createServer((socket) => {
+      socket.once('data', (data) => {
+        if (data.toString().includes('/garbage')) socket.end('this is not HTTP\r\n\r\n');
+      });
+      socket.on('error', () => {});
+    });
+    const bogusPort = await getPort({ host: '127.0.0.1' });
+    await new Promise<void>((resolve) => bogus.listen(bogusPort, '127.0.0.1', resolve));
+    const inFront = async (name: string, upstream: string) =>
+      startFrontTier({
+        listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
+        upstreams: [upstream],
+        dir: path.join(dir, name),
+        staticDir: path.resolve('.next/static'),
+        queue: { serverTimeoutSeconds: 1 },
+      });
+    broken = await inFront('broken', `127.0.0.1:${bogusPort}`);
+    nobody = await inFront('nobody', `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`);
+  });
+
+  afterAll(async () => {
+    await broken?.stop();
+    await nobody?.stop();
+    bogus?.close();
+  });
+
+  const expectProblem = async (response: Response, status: number, type: string) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toEqual({ type: `urn:guestbook:problem:${type}`, title: expect.any(String), status, detail: expect.any(String) });
+  };
+  const expectPage = async (response: Response, status: number) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await response.text()).toMatch(/<html lang="en">[\s\S]*lang="zh-CN"/);
+  };
+
+  it('413 for a body of 1 MB', async () => {
+    const body = 'x'.repeat(1_000_000);
+    await expectProblem(await fetch(`${front.origin}/api/guestbook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }), 413, 'payload-too-large');
+  });
+
+  it('414 for an address of 12 KB', async () => {
+    await expectProblem(await get(`/api/guestbook?cursor=${'x'.repeat(12_000)}`), 414, 'uri-too-long');
+    await expectPage(await get(`/?cursor=${'x'.repeat(12_000)}`), 414);
+  });
+
+  it('431 for a header of 20 KB', async () => {
+    await expectProblem(await get('/api/guestbook', { 'X-Padding': 'x'.repeat(20_000) }), 431, 'header-too-large');
+    await expectPage(await get('/', { 'X-Padding': 'x'.repeat(20_000) }), 431);
+  });
+
+  it('400 for a request that cannot be read', async () => {
+    const answer = await rawRequest(front.origin, 'GET /api/guestbook HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(answer.body)).toMatchObject({ type: 'urn:guestbook:problem:bad-request', status: 400 });
+  });
+
+  it('404 for what is not served on the public port', async () => {
+    await expectProblem(await get('/api/metrics'), 404, 'not-found');
+    await expectPage(await get('/_next/static/no-such-file.js'), 404);
+  });
+
+  it('502 for an answer from Next.js that cannot be read', async () => {
+    await expectProblem(await fetch(`${broken.origin}/api/garbage`), 502, 'bad-gateway');
+    await expectPage(await fetch(`${broken.origin}/garbage?posted=1`), 502);
+  });
+
+  it('504 for Next.js that does not answer in time', async () => {
+    await expectProblem(await fetch(`${broken.origin}/api/silence`), 504, 'gateway-timeout');
+  });
+
+  it('503 with Retry-After when no Next.js process is there to answer', async () => {
+    const response = await fetch(`${nobody.origin}/api/guestbook`);
+    expect(response.headers.get('retry-after')).toBe('1');
+    await expectProblem(response, 503, 'overloaded');
+    await expectPage(await fetch(`${nobody.origin}/?posted=1`), 503);
+  });
+
+  it('503 with Retry-After when the admission queue itself is gone', async () => {
+    const alone = await startFrontTier({
+      listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
+      upstreams: apps.map((app) => new URL(app.origin).host),
+      dir: path.join(dir, 'alone'),
+      staticDir: path.resolve('.next/static'),
+    });
+    try {
+      alone.queue.kill('SIGKILL');
+      await new Promise((resolve) => alone.queue.once('exit', resolve));
+      const response = await fetch(`${alone.origin}/api/guestbook/${Date.now()}-0`);
+      expect(response.headers.get('retry-after')).toBe('1');
+      await expectProblem(response, 503, 'overloaded');
+    } finally {
+      await alone.stop();
+    }
   });
 });

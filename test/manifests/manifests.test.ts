@@ -42,8 +42,10 @@ const PROMETHEUS_PEER = {
 const isExporter = (entry: { command?: string[] }) => /^prometheus-\w+-exporter$/.test(entry.command?.[0] ?? '');
 const frontTierTemplate = readFileSync(path.join(repoRoot, 'front-tier', 'nginx.conf'), 'utf8');
 const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-/** A flag of the render command by which the Dockerfile makes the front tier's nginx.conf. */
-const renderFlag = (flag: string) => new RegExp(`--${flag} (\\S+)`).exec(dockerfile.slice(dockerfile.indexOf('scripts/front-tier.ts render')))?.[1];
+/** A flag of the render command by which the Dockerfile makes the front tier's nginx.conf (render), or the queue's haproxy.cfg (render-queue). */
+const renderFlag = (flag: string, command = 'render') =>
+  new RegExp(`--${flag} (\\S+)`).exec(dockerfile.slice(dockerfile.indexOf(`scripts/front-tier.ts ${command} `)))?.[1];
+const queueTemplate = readFileSync(path.join(repoRoot, 'front-tier', 'haproxy.cfg'), 'utf8');
 const variants = [
   ['k8s/', objects],
   ['k8s/overlays/sentinel/', renderManifests(testPasswords, 'overlays/sentinel')],
@@ -265,11 +267,12 @@ describe('the manifests in k8s/', () => {
     expect(pod.volumes?.find((volume) => volume.name === cache?.name)?.emptyDir).toBeDefined();
   });
 
-  it("run the frontend pod as the app (Next.js), its front tier (nginx) and the front tier's exporter", () => {
+  it("run the frontend pod as the app (Next.js), its front tier (nginx), the admission queue (HAProxy) and the front tier's exporter", () => {
     const frontend = workload(objects, 'frontend');
     expect(containers(frontend).map((entry) => [entry.name, entry.image])).toEqual([
       ['frontend', 'guestbook:0.1.0'],
       ['front-tier', 'guestbook-front-tier:0.1.0'],
+      ['queue', 'guestbook-queue:0.1.0'],
       ['front-tier-exporter', 'guestbook-exporters:0.1.0'],
     ]);
     // kubectl logs and exec without -c reach the app.
@@ -294,24 +297,50 @@ describe('the manifests in k8s/', () => {
     expect(pod.volumes?.find((volume) => volume.name === run?.name)?.emptyDir).toBeDefined();
   });
 
-  it('stop the front tier before the app, within the grace period: it stops taking requests first and forwards its last ones to a running app', () => {
+  it('stop the front tier, then the queue, then the app, within the grace period: each stops taking requests before the one behind it', () => {
     const frontend = workload(objects, 'frontend');
     const sleep = (name: string) => Number(container(frontend, name).lifecycle?.preStop?.exec?.command?.join(' ').match(/^sleep (\d+)$/)?.[1]);
     expect(sleep('front-tier')).toBeGreaterThan(0);
-    expect(sleep('frontend')).toBeGreaterThan(sleep('front-tier'));
+    expect(sleep('queue')).toBeGreaterThan(sleep('front-tier'));
+    expect(sleep('frontend')).toBeGreaterThan(sleep('queue'));
+    const grace = frontend.spec.template.spec!.terminationGracePeriodSeconds!;
     // SIGQUIT, nginx's graceful stop, then at most worker_shutdown_timeout for the requests in flight.
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGQUIT$/m);
     const shutdown = Number(/^worker_shutdown_timeout (\d+)s;$/m.exec(frontTierTemplate)?.[1]);
-    expect(sleep('front-tier') + shutdown).toBeLessThanOrEqual(frontend.spec.template.spec!.terminationGracePeriodSeconds!);
+    expect(sleep('front-tier') + shutdown).toBeLessThanOrEqual(grace);
+    // SIGUSR1, HAProxy's soft stop, then at most hard-stop-after for what is in flight and queued.
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGUSR1$/m);
+    const queueShutdown = Number(/^\s*hard-stop-after (\d+)s$/m.exec(queueTemplate)?.[1]);
+    expect(sleep('queue') + queueShutdown).toBeLessThanOrEqual(grace);
   });
 
-  it("admit anyone to the front tier, and to the app and the front tier's exporter only Prometheus (and, as always, the kubelet on the node)", () => {
+  it("point nginx and the queue at each other on loopback, and the queue's probes and metrics port at what its image's haproxy.cfg listens on", () => {
+    const frontend = workload(objects, 'frontend');
+    for (const door of ['queue-api', 'queue-pages']) {
+      expect(renderFlag(door), door).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(renderFlag(door, 'render-queue'), door).toBe(renderFlag(door));
+    }
+    expect(renderFlag('upstream', 'render-queue')).toBe(`127.0.0.1:${container(frontend, 'frontend').ports![0]!.containerPort}`);
+    const queue = container(frontend, 'queue');
+    const health = renderFlag('queue-health', 'render-queue')!;
+    expect(health).toMatch(/^127\.0\.0\.1:\d+$/);
+    for (const probe of [queue.livenessProbe, queue.readinessProbe]) {
+      expect(probe?.exec?.command?.join(' ')).toContain(`/dev/tcp/${health.replace(':', '/')} `);
+      expect(probe?.exec?.command?.join(' ')).toContain('GET /healthz ');
+    }
+    expect(queueTemplate).toMatch(/if \{ path \/healthz \}/);
+    expect(renderFlag('queue-metrics', 'render-queue')).toBe(`0.0.0.0:${portOf(queue, 'queue-metrics')!.containerPort}`);
+    // Only the metrics port is the pod's: nginx's doors and the liveness port stay inside it.
+    expect((queue.ports ?? []).map((port) => port.name)).toEqual(['queue-metrics']);
+  });
+
+  it("admit anyone to the front tier, and to the app, the queue's metrics and the front tier's exporter only Prometheus (and, as always, the kubelet on the node)", () => {
     const frontend = workload(objects, 'frontend');
     const spec = find(objects, 'NetworkPolicy', 'frontend').spec as unknown as NetworkPolicySpec;
     const rules = spec.ingress.flatMap((rule) => rule.ports.map((port) => ({ container: opener(frontend, port.port)?.name, from: rule.from })));
     expect(rules.filter((rule) => rule.container === 'front-tier')).toEqual([{ container: 'front-tier', from: undefined }]);
     const toOperators = rules.filter((rule) => rule.container !== 'front-tier');
-    expect(toOperators.map((rule) => rule.container).sort()).toEqual(['front-tier-exporter', 'frontend']);
+    expect(toOperators.map((rule) => rule.container).sort()).toEqual(['front-tier-exporter', 'frontend', 'queue']);
     for (const rule of toOperators) expect(rule.from).toEqual([PROMETHEUS_PEER]);
     expect(rules.every((rule) => rule.container !== undefined)).toBe(true);
   });

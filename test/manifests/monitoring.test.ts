@@ -40,7 +40,7 @@ describe.each(variants)('k8s/%s', (_variant, objects, without) => {
   it('is the variant it builds on, plus the PodMonitors, the rules and the dashboard', () => {
     const added = objects.filter((object) => !without.some((other) => key(other) === key(object)));
     expect(added.map(key).sort()).toEqual(
-      ['ConfigMap/guestbook-dashboard', 'PodMonitor/guestbook-app', 'PodMonitor/guestbook-front-tier', 'PodMonitor/guestbook-redis', 'PodMonitor/guestbook-sentinel', 'PrometheusRule/guestbook'].sort(),
+      ['ConfigMap/guestbook-dashboard', 'PodMonitor/guestbook-app', 'PodMonitor/guestbook-front-tier', 'PodMonitor/guestbook-queue', 'PodMonitor/guestbook-redis', 'PodMonitor/guestbook-sentinel', 'PrometheusRule/guestbook'].sort(),
     );
     for (const object of without) expect(objects.find((other) => key(other) === key(object))).toEqual(object);
   });
