@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONNECTIONS, type LatencyResult, type LoadResult } from './load';
+import type { BurstsResults } from './bursts';
 import type { MemoryRun } from './memory';
 import type { SseResult } from './sse';
 import type { TracingResults } from './tracing';
@@ -31,6 +32,7 @@ export interface Results {
   sse: SseResult;
   rss: { restMb: number; underLoadMb: number; soakWarmMb: number; soakEndMb: number; soakSamplesMb: number[] };
   memory?: MemoryRun[] | string;
+  bursts?: BurstsResults;
   versus?: VersusResults;
   tracing?: TracingResults;
 }

@@ -8,6 +8,7 @@ import { summary, save, type Results, type Row } from './report';
 import { seedTo, trimTo, type Seeded } from './seed';
 import { startRedis, startStack, stopAll, type Stack } from './servers';
 import { measureSse } from './sse';
+import { burstsSummary, measureBursts, type BurstSettings } from './bursts';
 import { measureMemory, type MemorySettings } from './memory';
 import { memorySummary } from './memory-report';
 import { cpuSeconds, cpuSecondsWithChildren, sampleRss, totalRssMb } from './proc';
@@ -24,7 +25,8 @@ import { measureVersusClassic, versusSummary } from './versus-classic';
  *
  * BENCH_QUICK=1 shortens everything for a smoke run; BENCH_DURATION_SECONDS (per measurement),
  * BENCH_SOAK_SECONDS and BENCH_MEMORY_ROUND_SECONDS set the durations, BENCH_TRACING_ROUNDS the
- * tracing rows' rounds.
+ * tracing rows' rounds. `npm run bench:bursts` (`bench/run.ts bursts`) measures the bursts only
+ * (bench/bursts.ts): one Next.js process behind the whole front tier, as in a pod.
  */
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -41,6 +43,7 @@ interface Settings {
   latencyRequests: number;
   sse: { subscribers: number; posts: number; gapMs: number };
   tracing: { rounds: number; amount: number };
+  bursts: BurstSettings;
 }
 
 function whole(name: string, fallback: number, what: string): number {
@@ -65,6 +68,14 @@ function readSettings(): Settings {
     latencyRequests: quick ? 200 : 2_000,
     sse: quick ? { subscribers: 100, posts: 5, gapMs: 200 } : { subscribers: 1_000, posts: 20, gapMs: 250 },
     tracing: { rounds: whole('BENCH_TRACING_ROUNDS', quick ? 2 : 10, ', e.g. 10'), amount: quick ? 200 : 1_000 },
+    // The sizes of issue 15, quick or not: a smaller burst would not show what it is about.
+    bursts: {
+      warmupSeconds: quick ? 5 : 15,
+      reads: 1_000,
+      posts: [200, 500],
+      overload: { connections: 1_500, seconds: quick ? 4 : 12 },
+      languages: { connections: 50, seconds: quick ? 5 : 10 },
+    },
   };
 }
 
@@ -209,7 +220,7 @@ async function runMemory(settings: Settings) {
   return runs;
 }
 
-async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof runMemory>>) {
+async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof runMemory>>, bursts: Awaited<ReturnType<typeof runBursts>>) {
   log(`starting Redis, 2 app and 2 bare processes${settings.quick ? ' (quick mode)' : ''}…`);
   const stack = await startStack();
   const results = await measure(stack, settings);
@@ -226,7 +237,14 @@ async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof ru
   );
   console.log(`\n${versusSummary(versus)}`);
   const tracing = await runTracing(stack, settings);
-  log(`results written to ${save({ ...results, memory, versus, tracing })}`);
+  log(`results written to ${save({ ...results, memory, bursts, versus, tracing })}`);
+}
+
+async function runBursts(settings: Settings) {
+  const { dir, redis } = await startRedis();
+  const bursts = await measureBursts(redis, dir, settings.bursts, log);
+  console.log(`\n${burstsSummary(bursts)}\n`);
+  return bursts;
 }
 
 async function runTracing(stack: Stack, settings: Settings) {
@@ -249,9 +267,11 @@ async function main(): Promise<void> {
       const stack = await startStack({ builds: [STANDALONE], bare: 0 });
       await seedTo(stack.redis, SMALL_ENTRIES);
       await runTracing(stack, settings);
+    } else if (only === 'bursts') {
+      await runBursts(settings);
     } else {
       const memory = await runMemory(settings);
-      if (only !== 'memory') await runSpeed(settings, memory);
+      if (only !== 'memory') await runSpeed(settings, memory, await runBursts(settings));
     }
   } finally {
     await stopAll();

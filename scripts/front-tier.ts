@@ -75,6 +75,8 @@ export interface FrontTierOptions {
   accessLog?: string;
   errorLog?: string;
   maxStreamsPerServer?: number;
+  /** How to start nginx and HAProxy, e.g. inside a memory cgroup (the benchmark); as they are by default. */
+  launch?: Launch;
   /**
    * The `user` directive: whom the workers run as when the master runs as root. None by default: an
    * unprivileged master (the image) runs its workers as itself, and a build that renders as root
@@ -82,6 +84,8 @@ export interface FrontTierOptions {
    */
   user?: string;
 }
+
+export type Launch = (program: 'nginx' | 'haproxy', command: string, args: string[]) => [string, string[]];
 
 type Rendered = FrontTierOptions & { statusListen: string; queueListen: QueueListen; errorsDir: string };
 
@@ -202,7 +206,7 @@ async function resolveListen(options: FrontTierOptions): Promise<Rendered> {
 }
 
 /** Runs a server in the foreground, its output in a log, until stop() sends it the signal that drains it. */
-function run(command: string, args: string[], log: string, drain: NodeJS.Signals) {
+function run([command, args]: [string, string[]], log: string, drain: NodeJS.Signals) {
   const output = openSync(log, 'a');
   const child = spawn(command, args, { stdio: ['ignore', output, output] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -234,13 +238,14 @@ const urlOf = (listen: string) => {
 /** Writes the configurations into options.dir and runs HAProxy, then nginx, in the foreground until stop(). */
 export async function startFrontTier(options: FrontTierOptions): Promise<FrontTier> {
   mkdirSync(options.dir, { recursive: true });
+  const launch = options.launch ?? ((_program, command, args) => [command, args]);
   const rendered = await resolveListen(options);
   writeErrorPages(rendered.errorsDir);
   const haproxyConf = path.join(options.dir, 'haproxy.cfg');
   writeFileSync(haproxyConf, renderQueueConfig(rendered));
   const queueLog = path.join(options.dir, 'haproxy.log');
   // -db: in the foreground; SIGUSR1 is its soft stop (finish what is in flight and queued).
-  const queue = run('haproxy', ['-db', '-f', haproxyConf], queueLog, 'SIGUSR1');
+  const queue = run(launch('haproxy', 'haproxy', ['-db', '-f', haproxyConf]), queueLog, 'SIGUSR1');
   try {
     await waitFor(`${urlOf(rendered.queueListen.health)}/healthz`, queue.child, 'HAProxy', queueLog);
   } catch (error) {
@@ -254,7 +259,7 @@ export async function startFrontTier(options: FrontTierOptions): Promise<FrontTi
   const nginxLog = path.join(options.dir, 'nginx.log');
   // -e: nginx opens its default error log before it reads the configuration; keep that one here too.
   // QUIT: finish the requests in flight, then exit.
-  const nginx = run('nginx', ['-c', nginxConf, '-e', path.join(options.dir, 'nginx-start.log')], nginxLog, 'SIGQUIT');
+  const nginx = run(launch('nginx', 'nginx', ['-c', nginxConf, '-e', path.join(options.dir, 'nginx-start.log')]), nginxLog, 'SIGQUIT');
   // nginx first, then the queue behind it, as a pod stops them (decision 105).
   const stop = async () => {
     await nginx.stop();

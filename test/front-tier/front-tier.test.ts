@@ -6,7 +6,7 @@ import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverEnv, startProcess, stopProcess, type ServerProcess } from '@/bench/servers';
 import { NONCE_PLACEHOLDER } from '@/lib/http/csp';
-import { startFrontTier, type FrontTier } from '@/scripts/front-tier';
+import { startFrontTier, type FrontTier, type QueueSettings } from '@/scripts/front-tier';
 import { startRedisPair, type RedisPair } from '@/scripts/redis-server';
 import { BEHIND_FRONT_TIER, buildIfNeeded, serverCommand } from '@/scripts/stack';
 import { rawRequest } from './raw-request';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   redis = await startRedisPair({ dir: path.join(dir, 'redis'), password: 'ft-admin', appPassword: 'ft-app' });
   const env = { ...serverEnv(redis), ...BEHIND_FRONT_TIER, GUESTBOOK_ADMIN_TOKEN: ADMIN_TOKEN };
   apps = await Promise.all([0, 1].map((i) => startProcess(`app-${i}`, serverCommand('start', ''), env, '/api/readyz', dir)));
-  const inFront = async (name: string, queue?: typeof TIGHT) =>
+  const inFront = async (name: string, queue: Partial<QueueSettings>) =>
     startFrontTier({
       listen: `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`,
       upstreams: apps.map((app) => new URL(app.origin).host),
@@ -40,7 +40,9 @@ beforeAll(async () => {
       staticDir: path.resolve('.next/static'),
       queue,
     });
-  front = await inFront('front');
+  // A deadline far beyond what a burst needs, even on a busy machine: here the point is that a burst
+  // waits its turn; the deadline has tests of its own, on the tight queue.
+  front = await inFront('front', { timeoutMs: 30_000 });
   tight = await inFront('tight', TIGHT);
 }, 300_000);
 
@@ -180,12 +182,12 @@ describe('the front tier', () => {
     expect(await lang({ 'Accept-Language': 'en' })).toBe('en');
   });
 
-  it('never caches the page after a form post', async () => {
+  it('never caches the page after a form post, nor even looks it up', async () => {
     const created = (await (await post('Posted', 'shown once')).json()) as { id: string };
     for (let i = 0; i < 2; i++) {
       const response = await get(`/?posted=${created.id}`);
       expect(await response.text()).toContain('shown once');
-      expect(response.headers.get('x-cache')).not.toMatch(/HIT|STALE|UPDATING/);
+      expect(response.headers.get('x-cache')).toBeNull();
     }
   });
 
@@ -202,7 +204,8 @@ describe('the front tier', () => {
   });
 
   it('keys a page on the language it is rendered in, not on the raw Accept-Language', async () => {
-    const path = `/?language-key=${Date.now()}`;
+    // An older page (by cursor, even one that is not valid) is kept 10 s: long enough on a busy machine.
+    const path = `/?cursor=language-key-${Date.now()}`;
     const first = await get(path, { 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' });
     expect(await first.text()).toMatch(/<html lang="zh-CN"/);
     // Another browser's header for the same language: the same entry.
@@ -263,6 +266,26 @@ describe('bursts and overload through the admission queue', () => {
       apps.forEach((app) => process.kill(app.pid, 'SIGCONT'));
     }
     expect((await fetch(`${tight.origin}/api/healthz`)).status).toBe(200);
+  });
+
+  it('lets a request whose visitor has gone leave the queue', async () => {
+    const queued = async () => Number(/^haproxy_backend_current_queue\{proxy="next"\} (\d+)/m.exec(await (await fetch(tight.queueMetricsUrl)).text())?.[1]);
+    apps.forEach((app) => process.kill(app.pid, 'SIGSTOP'));
+    const held = Array.from({ length: 2 * TIGHT.slotsPerServer }, (_, i) => fetch(`${tight.origin}/api/guestbook/${Date.now()}-${i}`));
+    try {
+      await sleep(100);
+      const visitors = Array.from({ length: 4 }, () => new AbortController());
+      const pages = visitors.map((visitor, i) => fetch(`${tight.origin}/?posted=gone-${i}`, { signal: visitor.signal }).catch(() => null));
+      await sleep(150);
+      expect(await queued()).toBe(4);
+      visitors.forEach((visitor) => visitor.abort());
+      await Promise.all(pages);
+      await sleep(150);
+      expect(await queued()).toBe(0);
+    } finally {
+      apps.forEach((app) => process.kill(app.pid, 'SIGCONT'));
+    }
+    await Promise.all(held);
   });
 
   it('answers a page past the deadline with a page, in both languages, not JSON', async () => {
