@@ -15,9 +15,10 @@ import { podPlan } from './pod-to-docker';
 /**
  * The real images and the real manifests on a real Docker engine: a Redis master, two replicas and two
  * frontend pods on one network, found by the Service names redis-master and redis-slave, each started
- * the way its manifest in k8s/ starts it. A frontend pod is its two containers together, the app
- * (Next.js) and its front tier (nginx), in one network namespace: a visitor comes in through the
- * front tier's port, the operator (probes, metrics) on the app's own.
+ * the way its manifest in k8s/ starts it. A frontend pod is its containers together, the app
+ * (Next.js), its front tier (nginx), the admission queue between them (HAProxy) and an exporter, in
+ * one network namespace: a visitor comes in through the front tier's port, the operator (probes,
+ * metrics) on the app's own and the exporters'.
  */
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -74,7 +75,7 @@ const nonces = (html: string) => [...html.matchAll(/nonce="([^"]*)"/g)].map((mat
 describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
   let objects: K8sObject[];
   let filesDir: string;
-  let images: { app: string; frontTier: string; exporters: string };
+  let images: { app: string; frontTier: string; queue: string; exporters: string };
   type Pod = 'a' | 'b';
   /** Where a visitor comes in: the front tier's port (the Service's target). */
   const site: Record<Pod, string> = { a: '', b: '' };
@@ -92,6 +93,7 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
   const frontend = (pod: Pod) => ({
     app: inPod(`frontend-${pod}`, 'frontend'),
     frontTier: inPod(`frontend-${pod}`, 'front-tier'),
+    queue: inPod(`frontend-${pod}`, 'queue'),
     exporter: inPod(`frontend-${pod}`, 'front-tier-exporter'),
   });
 
@@ -106,7 +108,7 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
       (await docker(['inspect', '--format', '{{.State.Health.Status}}', container])) === 'healthy');
 
   const waitForFrontend = async (pod: Pod) => {
-    await Promise.all([healthy(frontend(pod).app), healthy(frontend(pod).frontTier)]);
+    await Promise.all([healthy(frontend(pod).app), healthy(frontend(pod).frontTier), healthy(frontend(pod).queue)]);
     const publicPort = containers(workload(objects, 'frontend')).find((entry) => entry.name === 'front-tier')!.ports![0]!.containerPort;
     site[pod] = `http://${await docker(['port', name(`frontend-${pod}`), `${publicPort}/tcp`])}`;
     app[pod] = `http://${await docker(['port', name(`frontend-${pod}`), '3000/tcp'])}`;
@@ -124,10 +126,10 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     await buildBaseImages();
     console.log(`base images ready in ${seconds(since)} s`);
     objects = renderManifests(passwords);
-    const [appImage, frontTierImage, exportersImage] = containers(workload(objects, 'frontend')).map((entry) => entry.image!);
-    images = { app: appImage!, frontTier: frontTierImage!, exporters: exportersImage! };
+    const image = (name: string) => containers(workload(objects, 'frontend')).find((entry) => entry.name === name)!.image!;
+    images = { app: image('frontend'), frontTier: image('front-tier'), queue: image('queue'), exporters: image('front-tier-exporter') };
     // One after the other, so that the front tier's build reuses the app's build stage: its static files are the app's.
-    for (const [image, target] of [[images.app, undefined], [images.frontTier, 'front-tier'], [images.exporters, 'exporters']] as const) {
+    for (const [image, target] of [[images.app, undefined], [images.frontTier, 'front-tier'], [images.queue, 'queue'], [images.exporters, 'exporters']] as const) {
       since = Date.now();
       await buildImage(image, target);
       const size = Number(await docker(['image', 'inspect', '--format', '{{.Size}}', image]));
@@ -154,9 +156,9 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     rmSync(filesDir, { recursive: true, force: true });
   });
 
-  it('runs both containers of a frontend pod as non-root users, with only the runtime in each image', async () => {
-    expect(await docker(['image', 'inspect', '--format', '{{.Config.User}}', images.app])).toBe('1001:1001');
-    expect(await docker(['image', 'inspect', '--format', '{{.Config.User}}', images.frontTier])).toBe('1001:1001');
+  it('runs the containers of a frontend pod as non-root users, with only the runtime in each image', async () => {
+    for (const name of [images.app, images.frontTier, images.queue]) expect(await docker(['image', 'inspect', '--format', '{{.Config.User}}', name]), name).toBe('1001:1001');
+    expect(await docker(['exec', frontend('a').queue, 'id', '-u'])).toBe('1001');
     expect(await docker(['exec', frontend('a').app, 'id', '-u'])).toBe('1001');
     expect(await docker(['exec', redis('redis-master'), 'id', '-u'])).toBe('999');
     // nginx's master and workers, as the pod's user: nothing in the front tier's container runs as root.
@@ -183,6 +185,10 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
       const figures = await scrape(`frontend-${pod}`, 'frontend', 'front-tier-exporter');
       expect(figures).toMatch(/^nginx_up 1$/m);
       expect(figures).toMatch(/^nginx_connections_accepted [1-9]/m);
+      // The admission queue's own exporter (HAProxy's), on the pod's queue-metrics port.
+      const queue = await scrape(`frontend-${pod}`, 'frontend', 'queue');
+      expect(queue).toMatch(/^haproxy_backend_current_queue\{proxy="next"\} \d+$/m);
+      expect(queue).toMatch(/^haproxy_server_status\{proxy="next",server="next0",state="UP"\} 1$/m);
     }
     expect(await docker(['exec', inPod('redis-master', 'exporter'), 'id', '-u'])).toBe('999');
     expect(await docker(['exec', frontend('a').exporter, 'id', '-u'])).toBe('1001');
@@ -280,7 +286,7 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
   it('keeps every container of a frontend pod alive inside its memory limit under steady load on the page and the list, through the front tier', { timeout: 3 * LOAD_SECONDS * 1000 }, async () => {
     const pod = frontend('a');
     const limits = Object.fromEntries(containers(workload(objects, 'frontend')).map((entry) => [entry.name, memoryBytes(String(entry.resources!.limits!.memory))]));
-    const inPodNamed = { frontend: pod.app, 'front-tier': pod.frontTier, 'front-tier-exporter': pod.exporter };
+    const inPodNamed = { frontend: pod.app, 'front-tier': pod.frontTier, queue: pod.queue, 'front-tier-exporter': pod.exporter };
     for (const [container, id] of Object.entries(inPodNamed)) {
       expect(Number(await docker(['inspect', '--format', '{{.HostConfig.Memory}}', id])), `the memory limit of ${container} in the manifest`).toBe(limits[container]);
     }
@@ -323,9 +329,10 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     expect((await fetch(`${site.b}/api/guestbook/${id}`)).status).toBe(200);
   });
 
-  it('stops a pod gracefully: the front tier stops taking requests but finishes a live stream, which ends when the app drains; both exit 0', async () => {
+  it('stops a pod gracefully: the front tier stops taking requests but finishes a live stream, which ends when the app drains; the queue stops between them; all exit 0', async () => {
     const pod = frontend('b');
     expect(await docker(['image', 'inspect', '--format', '{{.Config.StopSignal}}', images.frontTier])).toBe('SIGQUIT');
+    expect(await docker(['image', 'inspect', '--format', '{{.Config.StopSignal}}', images.queue])).toBe('SIGUSR1');
     const stream = await fetch(`${site.b}/api/guestbook/events`, { headers: { Accept: 'text/event-stream' } });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
@@ -341,15 +348,24 @@ describe.skipIf(!engine)('the images and the manifests, on Docker', () => {
     const frontTierStopped = docker(['stop', '--time', '30', pod.frontTier]).then(() => Date.now() - since);
     await waitUntil('the front tier to stop listening', 5_000, async () => fetch(`${site.b}/_front-tier/healthz`).then(() => false, () => true));
     expect(JSON.parse(await docker(['inspect', '--format', '{{json .State.Running}}', pod.frontTier])), 'nginx waits for the stream in flight').toBe(true);
+    // Then the queue (its preStop is a second longer), which has nothing in flight: a stream does not pass through it.
+    const queueSince = Date.now();
+    await docker(['stop', '--time', '30', pod.queue]);
+    const queueElapsed = Date.now() - queueSince;
     const appSince = Date.now();
     await docker(['stop', '--time', '30', pod.app]);
     const appElapsed = Date.now() - appSince;
     const frontTierElapsed = await frontTierStopped;
     expect(await ended, 'the stream ends cleanly through the front tier when the app drains').toBe('ended');
-    const exitCodes = { app: await docker(['inspect', '--format', '{{.State.ExitCode}}', pod.app]), frontTier: await docker(['inspect', '--format', '{{.State.ExitCode}}', pod.frontTier]) };
-    console.log(`pod stopped: the app in ${(appElapsed / 1000).toFixed(1)} s after its SIGTERM, the front tier in ${(frontTierElapsed / 1000).toFixed(1)} s after its SIGQUIT; exit codes ${JSON.stringify(exitCodes)}`);
-    // 0 for both: the app drains and exits by itself (143 would be Next's own handler, 137 a kill after the timeout).
-    expect(exitCodes).toEqual({ app: '0', frontTier: '0' });
+    const exitCode = (container: string) => docker(['inspect', '--format', '{{.State.ExitCode}}', container]);
+    const exitCodes = { app: await exitCode(pod.app), frontTier: await exitCode(pod.frontTier), queue: await exitCode(pod.queue) };
+    console.log(
+      `pod stopped: the app in ${(appElapsed / 1000).toFixed(1)} s after its SIGTERM, the queue in ${(queueElapsed / 1000).toFixed(1)} s after its SIGUSR1, ` +
+        `the front tier in ${(frontTierElapsed / 1000).toFixed(1)} s after its SIGQUIT; exit codes ${JSON.stringify(exitCodes)}`,
+    );
+    // 0 for all: the app drains and exits by itself (143 would be Next's own handler, 137 a kill after the timeout).
+    expect(exitCodes).toEqual({ app: '0', frontTier: '0', queue: '0' });
+    expect(queueElapsed).toBeLessThan(5_000);
     expect(appElapsed).toBeLessThan(10_000);
     expect(frontTierElapsed).toBeLessThan(20_000);
   });
