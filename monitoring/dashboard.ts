@@ -31,6 +31,7 @@ export interface Row {
 const of = (job: string, matchers = '') => `{job="${job}", namespace=~"$namespace"${matchers ? `, ${matchers}` : ''}}`;
 const app = (matchers = '') => of(JOBS.app, matchers);
 const front = of(JOBS.frontTier);
+const queue = (matchers = '') => of(JOBS.queue, matchers);
 const redis = (matchers = '') => of(JOBS.redis, matchers);
 const sentinel = of(JOBS.sentinel);
 const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
@@ -58,6 +59,39 @@ export const ROWS: Row[] = [
         description: 'Connections that nginx accepted but could not handle (worker_connections exhausted), per second.',
         unit: 'cps',
         queries: [{ expr: `sum(${rate(`nginx_connections_accepted${front}`)}) - sum(${rate(`nginx_connections_handled${front}`)})`, legend: 'dropped' }],
+      },
+    ],
+  },
+  {
+    title: 'Admission queue (HAProxy)',
+    panels: [
+      {
+        title: 'Requests waiting',
+        description: 'Requests waiting in the queue for a slot of a Next.js process, now: a burst shows as a spike that empties within the deadline.',
+        unit: 'short',
+        queries: [{ expr: `sum by (instance) (haproxy_backend_current_queue${queue('proxy="next"')})`, legend: '{{instance}}' }],
+      },
+      {
+        title: 'Time in the queue',
+        description: 'How long the last requests waited for a slot, on average (HAProxy\'s last 1,024), against the time they took in all.',
+        unit: 's',
+        queries: [
+          { expr: `max by (instance) (haproxy_backend_queue_time_average_seconds${queue('proxy="next"')})`, legend: 'waited {{instance}}' },
+          { expr: `max by (instance) (haproxy_backend_total_time_average_seconds${queue('proxy="next"')})`, legend: 'in all {{instance}}' },
+        ],
+      },
+      {
+        title: 'Requests turned away (503)',
+        description: 'The share of requests that the queue answered 503 itself: past the deadline, no app to connect to, or the queue full (GuestbookFrontTierShedding past the line).',
+        unit: 'percentunit',
+        threshold: 0.01,
+        queries: [{ expr: recorded('namespace:guestbook_queue_shed:ratio_rate5m'), legend: '{{namespace}}' }],
+      },
+      {
+        title: 'Slots in use',
+        description: 'Requests in flight to Next.js (16 slots a process): all of them in use while requests wait.',
+        unit: 'short',
+        queries: [{ expr: `sum by (instance) (haproxy_backend_current_sessions${queue('proxy="next"')})`, legend: '{{instance}}' }],
       },
     ],
   },

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ROWS } from '@/monitoring/dashboard';
 import { JOBS, PROMETHEUS, prometheusConfig, RULES_FILE, type Job, type Target } from '@/monitoring/prometheus';
 import { NGINX_EXPORTER, REDIS_EXPORTER, startRedisExporter, type Exporter } from '@/scripts/exporters';
-import { NGINX } from '@/scripts/front-tier';
+import { HAPROXY, NGINX } from '@/scripts/front-tier';
 import { startSentinel, withClient, type Credentials, type Sentinel } from '@/scripts/redis-server';
 import { buildIfNeeded } from '@/scripts/stack';
 import { ensureSystemPackages, REDIS } from '@/scripts/system-packages';
@@ -123,10 +123,11 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 const asGrafanaRuns = (expr: string) => expr.replaceAll('$namespace', '.*').replaceAll('$__rate_interval', '15s');
 
 beforeAll(async () => {
-  ensureSystemPackages([REDIS, NGINX, REDIS_EXPORTER, NGINX_EXPORTER, PROMETHEUS]);
+  ensureSystemPackages([REDIS, NGINX, HAPROXY, REDIS_EXPORTER, NGINX_EXPORTER, PROMETHEUS]);
   buildIfNeeded();
 
-  // npm start, as a person runs it, in a data folder of its own; a low write limit, so that posts are shed.
+  // npm start, as a person runs it, in a data folder of its own; a low write limit, so that posts are
+  // shed, and the admission queue's shortest deadline, so that a burst of pages is too.
   const port = await getPort({ host: '127.0.0.1' });
   origin = `http://127.0.0.1:${port}`;
   stack = run('stack', process.execPath, ['--import', 'tsx', 'scripts/stack.ts', 'start'], {
@@ -134,6 +135,7 @@ beforeAll(async () => {
     GUESTBOOK_HOST: '127.0.0.1',
     GUESTBOOK_DATA_DIR: path.join(dir, 'data'),
     RATE_LIMIT_WRITES_PER_MINUTE: '3',
+    FRONT_TIER_QUEUE_TIMEOUT_MS: '100',
   });
   await waitFor('npm start to serve', 120 * SECOND, async () => {
     if (stack.child.exitCode !== null) throw new Error(`the stack exited:\n${stack.output().slice(-3000)}`);
@@ -245,6 +247,17 @@ describe('a real Prometheus on the local stack', () => {
 
   it('raises no alert while all is well', async () => {
     expect(await waitFor('every alert to be quiet', 30 * SECOND, async () => (await alerts()).length === 0 && [])).toEqual([]);
+  });
+
+  it('sees the front tier shedding: a burst of pages that cannot wait within the deadline gets 503s from the queue', async () => {
+    const pages = await Promise.all(Array.from({ length: 300 }, (_, i) => fetch(`${origin}/?posted=shed-${i}`)));
+    const shed = pages.filter((page) => page.status === 503);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const page of shed) expect(page.headers.get('retry-after')).toBe('1');
+    await Promise.all(pages.map((page) => page.body?.cancel()));
+    expect(await waitForAlert('GuestbookFrontTierShedding')).toMatchObject({ state: 'pending' });
+    const queued = await query(`max(haproxy_backend_max_queue{job="${JOBS.queue}", proxy="next"})`);
+    expect(Number(queued.data!.result[0]!.value[1])).toBeGreaterThan(0);
   });
 
   it('sees a killed replica: its exporter reports it down, and the app reads from the master', async () => {
