@@ -226,10 +226,12 @@ async function runSpeed(settings: Settings, memory: Awaited<ReturnType<typeof ru
   const results = await measure(stack, settings);
   console.log(`\n${summary(results)}`);
   const nginx = stack.front.process.pid!;
+  // The admission queue is one process (one thread): its CPU is the front tier's too.
+  const queue = stack.front.queue.pid!;
   const versus = await measureVersusClassic(
     stack.redis,
     {
-      front: { origins: [stack.front.origin], pids: [], cpuSeconds: () => cpuSeconds(appPids(stack)) + cpuSecondsWithChildren(nginx) },
+      front: { origins: [stack.front.origin], pids: [], cpuSeconds: () => cpuSeconds([...appPids(stack), queue]) + cpuSecondsWithChildren(nginx) },
       next: target(stack, 'app'),
     },
     settings,
