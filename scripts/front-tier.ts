@@ -89,7 +89,7 @@ export type Launch = (program: 'nginx' | 'haproxy', command: string, args: strin
 
 type Rendered = FrontTierOptions & { statusListen: string; queueListen: QueueListen; errorsDir: string };
 
-/** 16 in flight keeps one Next.js process busy on both of its threads of work (bench: bursts). */
+/** The queue of a frontend pod: 16 slots a Next.js process, 2 s, 2,048 waiting (decision 013). */
 export const DEFAULT_QUEUE: QueueSettings = { slotsPerServer: 16, timeoutMs: 2_000, maxQueue: 2_048, serverTimeoutSeconds: 30 };
 const DEFAULT_MAX_STREAMS = 2_000;
 
