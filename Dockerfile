@@ -24,8 +24,14 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# Version skew during a rollout (docs/decisions/106): an id of this build (e.g. its tag or commit),
+# and the server actions' key, which names the actions: with the same key in every build, a page of the
+# previous build still finds them on a new server. The key is a secret, never a layer's variable.
+ARG DEPLOYMENT_ID=""
 # public/ is optional in a Next.js app; the runtime stage copies it either way.
-RUN npm run build && mkdir -p public
+RUN --mount=type=secret,id=server_actions_key \
+    if [ -s /run/secrets/server_actions_key ]; then export NEXT_SERVER_ACTIONS_ENCRYPTION_KEY="$(cat /run/secrets/server_actions_key)"; fi; \
+    NEXT_DEPLOYMENT_ID="$DEPLOYMENT_ID" npm run build && mkdir -p public
 
 # The front tier's nginx.conf and the queue's haproxy.cfg, rendered by the same code as for npm start,
 # for the pod's values: the Service's target port, stub_status on loopback for the exporter beside it,

@@ -36,6 +36,10 @@ const nextConfig = {
     '@opentelemetry/instrumentation',
     '@opentelemetry/instrumentation-ioredis',
   ],
+  // A rollout's old and new pods serve one visitor in turns: with an id per build, a page of the old
+  // build that meets a new server reloads itself instead of mixing the two (docs/decisions/106). The
+  // Dockerfile takes it as the build argument DEPLOYMENT_ID; unset, Next.js goes without.
+  deploymentId: process.env.NEXT_DEPLOYMENT_ID || undefined,
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

@@ -6,6 +6,7 @@ import { postEntry, type PostResult } from '@/lib/guestbook/api-client';
 import type { RetryReason } from '@/lib/guestbook/form-result';
 import { fieldRules, HONEYPOT_FIELD, LIMITS, NewEntrySchema, type Entry, type Field, type Rule } from '@/lib/guestbook/schema';
 import { codePointLength, normalizeText } from '@/lib/guestbook/text';
+import { randomUuid } from '@/lib/uuid';
 import { useBrowserValue } from './use-browser-value';
 
 type Values = Record<Field, string>;
@@ -107,7 +108,7 @@ export function SignForm({ onPosted, initialInvalid = {}, initialRetry }: SignFo
     }
     setErrors({});
     setPending(true);
-    idempotencyKey.current ??= crypto.randomUUID();
+    idempotencyKey.current ??= randomUuid();
     // A script that filled the honeypot gets it sent along, and the server refuses the entry.
     const trap = new FormData(event.currentTarget).get(HONEYPOT_FIELD);
     try {

@@ -19,6 +19,7 @@ import {
   opener,
   opens,
   passwordFile,
+  serverActionsKeyFile,
   portOf,
   podLabels,
   redisServers,
@@ -210,7 +211,7 @@ describe('the manifests in k8s/', () => {
     const names = objects.map((object) => `${object.kind}/${object.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`);
     expect(names.sort()).toEqual(
       [
-        'ConfigMap/guestbook-config', 'ConfigMap/redis-config', 'Secret/redis-auth',
+        'ConfigMap/guestbook-config', 'ConfigMap/redis-config', 'Secret/redis-auth', 'Secret/server-actions',
         'Service/redis-master', 'Service/redis-master-headless', 'Service/redis-slave', 'Service/frontend',
         'StatefulSet/redis-master', 'Deployment/redis-slave', 'Deployment/frontend',
         'PodDisruptionBudget/frontend', 'HorizontalPodAutoscaler/frontend',
@@ -222,8 +223,10 @@ describe('the manifests in k8s/', () => {
     expect(workload(objects, 'frontend').spec.replicas).toBe(3);
   });
 
-  it('commit no password: the password file is git-ignored, and nothing renders without it', () => {
-    expect(() => execFileSync('git', ['check-ignore', '--quiet', path.join('k8s', passwordFile)], { cwd: repoRoot })).not.toThrow();
+  it('commit no password: the password file and the server actions key are git-ignored, and nothing renders without them', () => {
+    for (const file of [passwordFile, serverActionsKeyFile]) {
+      expect(() => execFileSync('git', ['check-ignore', '--quiet', path.join('k8s', file)], { cwd: repoRoot })).not.toThrow();
+    }
     expect(() => renderManifests(undefined)).toThrow(path.basename(passwordFile));
   });
 

@@ -15,6 +15,10 @@ export const k8sDir = path.resolve(import.meta.dirname, '../../k8s');
 export const repoRoot = path.resolve(k8sDir, '..');
 /** The operator's password file, relative to k8s/. */
 export const passwordFile = path.join('base', 'redis-auth.env');
+/** The operator's server actions key, relative to k8s/. */
+export const serverActionsKeyFile = path.join('base', 'server-actions.key');
+/** The tests' own server actions key: base64 of 32 bytes, as the README's command writes it. */
+export const testServerActionsKey = Buffer.alloc(32, 7).toString('base64');
 
 export interface K8sObject {
   apiVersion: string;
@@ -69,8 +73,12 @@ export function renderManifests(passwords: Passwords | undefined, variant = '.',
   const top = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
   const dir = path.join(top, 'k8s');
   try {
-    cpSync(k8sDir, dir, { recursive: true, filter: (source) => path.relative(k8sDir, source) !== passwordFile });
-    if (passwords) writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
+    const operators = [passwordFile, serverActionsKeyFile];
+    cpSync(k8sDir, dir, { recursive: true, filter: (source) => !operators.includes(path.relative(k8sDir, source)) });
+    if (passwords) {
+      writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
+      writeFileSync(path.join(dir, serverActionsKeyFile), testServerActionsKey);
+    }
     const target = components.length > 0 ? overlayWith(dir, variant, components) : path.join(dir, variant);
     return parseAllDocuments(kubectl(['kustomize', target])).map((document) => document.toJS() as K8sObject);
   } finally {
