@@ -87,6 +87,20 @@ export default defineConfig({
           hookTimeout: 900_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          name: 'cluster',
+          environment: 'node',
+          include: ['test/cluster/**/*.test.ts'],
+          // Builds and loads the images once, then deploys k8s/ into a namespace per file: one file
+          // at a time, on a cluster of two cores.
+          globalSetup: ['test/cluster/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

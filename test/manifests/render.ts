@@ -65,6 +65,18 @@ const passwordFileText = (passwords: Passwords) =>
   Object.entries(passwordKeys).map(([field, key]) => `${key}=${passwords[field as keyof Passwords]}\n`).join('');
 
 /**
+ * A copy of k8s/ in `dir` with these passwords and the tests' server actions key, or without either:
+ * never the operator's.
+ */
+export function copyK8s(dir: string, passwords: Passwords | undefined, serverActionsKey = testServerActionsKey): void {
+  const operators = [passwordFile, serverActionsKeyFile];
+  cpSync(k8sDir, dir, { recursive: true, filter: (source) => !operators.includes(path.relative(k8sDir, source)) });
+  if (!passwords) return;
+  writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
+  writeFileSync(path.join(dir, serverActionsKeyFile), serverActionsKey);
+}
+
+/**
  * Renders a copy of k8s/ with these passwords in its password file, or without the file: the
  * kustomization in `variant`, a folder of k8s/ (`.` for k8s/ itself, `overlays/sentinel`), with the
  * Components named (folders of k8s/, e.g. `components/otel`) added as an overlay of the operator's would.
@@ -73,12 +85,7 @@ export function renderManifests(passwords: Passwords | undefined, variant = '.',
   const top = mkdtempSync(path.join(tmpdir(), 'guestbook-k8s-'));
   const dir = path.join(top, 'k8s');
   try {
-    const operators = [passwordFile, serverActionsKeyFile];
-    cpSync(k8sDir, dir, { recursive: true, filter: (source) => !operators.includes(path.relative(k8sDir, source)) });
-    if (passwords) {
-      writeFileSync(path.join(dir, passwordFile), passwordFileText(passwords));
-      writeFileSync(path.join(dir, serverActionsKeyFile), testServerActionsKey);
-    }
+    copyK8s(dir, passwords);
     const target = components.length > 0 ? overlayWith(dir, variant, components) : path.join(dir, variant);
     return parseAllDocuments(kubectl(['kustomize', target])).map((document) => document.toJS() as K8sObject);
   } finally {
