@@ -7,8 +7,9 @@ import { onPath } from './system-packages';
  * `npm test`: every level in turn, each as its own npm script. A suite whose tool this machine lacks
  * (kubectl for the manifests, a Docker engine for the container tests) is not run, and the summary at
  * the end says which and the command that would run it; the suites that fail make the exit code.
- * CI sets REQUIRE_KUBECTL=1, REQUIRE_DOCKER=1 and REQUIRE_PROMETHEUS=1, so there a missing tool is
- * a failure, not a gap.
+ * The cluster suite runs when KUBECONFIG (or kubectl's default) reaches a cluster. CI sets
+ * REQUIRE_KUBECTL=1, REQUIRE_DOCKER=1, REQUIRE_PROMETHEUS=1 and REQUIRE_CLUSTER=1, so there a missing
+ * tool or cluster is a failure, not a gap.
  */
 
 interface Suite {
@@ -20,6 +21,10 @@ interface Suite {
 const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 // The container tests start dockerd themselves when they run as root and it is installed.
 const dockerCanStart = () => process.getuid?.() === 0 && onPath('dockerd');
+
+// The cluster suite's own check (test/cluster/kube.ts) asks the same of the API server.
+const clusterAnswers = () =>
+  spawnSync(process.env.KUBECTL ?? 'kubectl', ['get', '--raw', '/readyz', '--request-timeout=5s'], { encoding: 'utf8' }).stdout?.trim() === 'ok';
 
 const SUITES: Suite[] = [
   { script: 'typecheck' },
@@ -64,6 +69,17 @@ const SUITES: Suite[] = [
             reason: 'no Docker engine answers, and none can be started here',
             remedy: 'sudo apt-get install -y docker.io debootstrap, then (as root) npm run test:container, which starts dockerd',
             required: process.env.REQUIRE_DOCKER === '1',
+          },
+  },
+  {
+    script: 'test:cluster',
+    missing: () =>
+      clusterAnswers()
+        ? undefined
+        : {
+            reason: `no Kubernetes cluster answers for KUBECONFIG=${process.env.KUBECONFIG ?? "(kubectl's default)"}`,
+            remedy: 'start one (as root: ../shared/cluster/up.sh, then export its last line; or kind create cluster, minikube start), then: npm run test:cluster',
+            required: process.env.REQUIRE_CLUSTER === '1',
           },
   },
 ];

@@ -55,7 +55,7 @@ export class Deployment {
     const images = [...new Set((objects ?? []).flatMap(podImages).map((image) => image.split(':')[0]!).filter(isOurs))];
     const missing = images.filter((image) => !this.tags[image]);
     if (missing.length) throw new Error(`no image built for ${missing.join(', ')}`);
-    const list = (items: string[]) => items.map((item) => `\n  - ${item}`).join('');
+    const list = (items: string[], indent = '  ') => items.map((item) => `\n${indent}- ${item}`).join('');
     const claimClass = this.variant.storageClass
       ? `patches:\n  - target:\n      kind: StatefulSet\n      name: redis-master\n    patch: |-\n      - op: add\n        path: /spec/volumeClaimTemplates/0/spec/storageClassName\n        value: ${this.variant.storageClass}\n`
       : '';
@@ -73,7 +73,7 @@ export class Deployment {
         'configMapGenerator:',
         '  - name: guestbook-config',
         '    behavior: merge',
-        `    literals:${list(Object.entries(this.settings).map(([key, value]) => `${key}=${value}`))}`,
+        `    literals:${list(Object.entries(this.settings).map(([key, value]) => `${key}=${value}`), '      ')}`,
         claimClass,
       ].join('\n'),
     );

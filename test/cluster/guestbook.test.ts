@@ -185,6 +185,7 @@ describe.skipIf(!cluster.available)('the base (k8s/) on a real cluster', () => {
       const tally = await traffic.stop();
       expect(tally.failures).toEqual([]);
       expect(await session.lostOf(tally)).toEqual([]);
+      expect(tally.missedByStreams).toEqual([]);
       return summary(tally);
     });
   });
@@ -202,6 +203,7 @@ describe.skipIf(!cluster.available)('the base (k8s/) on a real cluster', () => {
       const lost = await session.lostOf(tally);
       expect(tally.failures).toEqual([]);
       expect(lost).toEqual([]);
+      expect(tally.missedByStreams).toEqual([]);
       return summary(tally, `writes back ${((back - deleted) / 1000).toFixed(1)} s after the delete`);
     });
   });
@@ -217,12 +219,12 @@ describe.skipIf(!cluster.available)('the base (k8s/) on a real cluster', () => {
         const guestbook = new GuestbookPage(page);
         await page.goto(session.origin);
         await guestbook.hydrated();
-        const oldBuild = await page.locator('html').getAttribute('data-dpl-id');
-        expect(oldBuild, 'the page names its build (deploymentId)').toBeTruthy();
+        const oldBuild = buildOf(await page.content());
+        expect(oldBuild, "the page's scripts name its build (deploymentId)").toBeTruthy();
 
         const rolled = await session.deployment.setTags(cluster.nextTags);
         await session.deployment.rolledOut(rolled);
-        const newBuild = await (await fetchPage(session.origin)).match(/data-dpl-id="([^"]+)"/)?.[1];
+        const newBuild = buildOf(await fetchPage(session.origin));
         expect(newBuild).toBeTruthy();
         expect(newBuild).not.toBe(oldBuild);
 
@@ -232,7 +234,7 @@ describe.skipIf(!cluster.available)('the base (k8s/) on a real cluster', () => {
         await guestbook.entry(first).waitFor({ timeout: 10_000 });
         await page.getByRole('button', { name: '中文' }).click();
         await page.getByRole('heading', { level: 1, name: '留言簿' }).waitFor({ timeout: 15_000 });
-        expect(await page.locator('html').getAttribute('data-dpl-id'), 'the switch loaded the new build').toBe(newBuild);
+        expect(buildOf(await page.content()), 'the switch loaded the new build').toBe(newBuild);
         const chinese = new GuestbookPage(page, { form: '签名留言', name: '姓名', message: '留言', sign: '签名', list: '留言，最新的在前', older: '查看更早的留言' });
         await chinese.hydrated();
         const second = `新版本 ${randomUuid().slice(0, 8)}`;
@@ -282,6 +284,9 @@ describe.skipIf(!cluster.available)('the base (k8s/) on a real cluster', () => {
     });
   });
 });
+
+/** The build that a page comes from: Next.js adds `?dpl=<deploymentId>` to its scripts' URLs. */
+const buildOf = (html: string) => /\.js\?dpl=([^"&]+)/.exec(html)?.[1];
 
 /** The page's HTML as a new visitor gets it. */
 async function fetchPage(origin: string): Promise<string> {

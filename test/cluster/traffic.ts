@@ -88,7 +88,10 @@ class LiveStream {
   private lastId: string | undefined;
   private stopped = false;
   private current?: ReturnType<typeof httpRequest>;
-  /** When it first answered: entries acknowledged after this must all arrive. */
+  /**
+   * When the server first said `retry:`, which it does once it has subscribed the stream to new
+   * entries: every entry acknowledged after that must arrive.
+   */
   openedAt?: number;
   readonly done: Promise<void>;
 
@@ -120,7 +123,6 @@ class LiveStream {
           response.resume();
           return reject(new Error(`status ${response.statusCode}`));
         }
-        this.openedAt ??= Date.now();
         let buffered = '';
         let id: string | undefined;
         let event: string | undefined;
@@ -131,7 +133,10 @@ class LiveStream {
           for (const line of lines) {
             if (line.startsWith('id: ')) id = line.slice(4);
             else if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('retry: ')) retryMs = Number(line.slice(7));
+            else if (line.startsWith('retry: ')) {
+              retryMs = Number(line.slice(7));
+              this.openedAt ??= Date.now();
+            }
             else if (line === '') {
               if (event === 'entry' && id) {
                 this.received.add(id);
@@ -166,13 +171,16 @@ export class Traffic {
 
   constructor(private readonly origin: string, private readonly options: TrafficOptions) {}
 
-  /** Starts the readers, writers and streams, and waits until every stream has answered once. */
+  /** Opens the streams, and once each is subscribed, starts the readers and writers. */
   async start(label: string): Promise<this> {
     for (let i = 0; i < this.options.streams; i++) this.streams.push(new LiveStream(this.origin, this.tally.failures));
+    const deadline = Date.now() + 20_000;
+    while (this.streams.some((stream) => stream.openedAt === undefined)) {
+      if (Date.now() > deadline) throw new Error(`live streams not subscribed after 20 s: ${this.tally.failures.join('; ')}`);
+      await sleep(100);
+    }
     for (let i = 0; i < this.options.readers; i++) this.loops.push(this.reader(i));
     for (let i = 0; i < this.options.writers; i++) this.loops.push(this.writer(`${label} ${i}`));
-    const deadline = Date.now() + 20_000;
-    while (this.streams.some((stream) => stream.openedAt === undefined) && Date.now() < deadline) await sleep(100);
     return this;
   }
 
@@ -213,6 +221,11 @@ export class Traffic {
         this.tally.failures.push(`POST: ${(error as Error).message}`);
       }
     }
+  }
+
+  /** How many writes were acknowledged so far. */
+  acknowledgedCount(): number {
+    return this.tally.acknowledged.length;
   }
 
   /** Stops everything; the tally, and for every stream the acknowledged entries it never received. */
