@@ -6,6 +6,8 @@
 #   DOCKER_BUILDKIT=1 docker build --target exporters -t guestbook-exporters:0.1.0 .         the exporters
 # Build the first two from the same sources (and one build cache): the front tier serves the Next build's static files.
 # The queue's deadline is fixed at build time: --build-arg FRONT_TIER_QUEUE_TIMEOUT_MS=2000 (milliseconds).
+# For Kubernetes, give every build an id and the server actions' key (docs/decisions/106):
+#   --build-arg DEPLOYMENT_ID=0.1.0 --secret id=server_actions_key,src=k8s/base/server-actions.key
 # BuildKit is needed (RUN --mount). Behind a TLS-intercepting proxy, pass its CA as a secret:
 #   --secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt --build-arg HTTPS_PROXY ...
 ARG NODE_VERSION=24
