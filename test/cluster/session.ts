@@ -126,7 +126,12 @@ export class Session {
 export const summary = (tally: Tally & { missedByStreams?: string[] }, note = ''): StepResult => ({
   requests: tally.requests,
   failures: tally.failures.length + (tally.missedByStreams?.length ?? 0),
-  note: [`${tally.acknowledged.length} acknowledged`, tally.refusedWrites ? `${tally.refusedWrites} writes 503+Retry-After` : '', note].filter(Boolean).join(', '),
+  note: [
+    `${tally.acknowledged.length} acknowledged`,
+    tally.refusedWrites ? `${tally.refusedWrites} writes 503+Retry-After` : '',
+    tally.refusedReads ? `${tally.refusedReads} reads 503+Retry-After` : '',
+    note,
+  ].filter(Boolean).join(', '),
 });
 
 export interface ContainerCheck {

@@ -69,6 +69,8 @@ export interface Tally {
   failures: string[];
   /** Writes refused with 503 and Retry-After: allowed only where a step says so. */
   refusedWrites: number;
+  /** Reads refused with 503 and Retry-After: allowed only where a step says so. */
+  refusedReads: number;
   acknowledged: Entry[];
 }
 
@@ -79,6 +81,8 @@ export interface TrafficOptions {
   streams: number;
   /** Whether a write may be refused with 503 + Retry-After (the master is away). */
   writesMayWait?: boolean;
+  /** Whether a read may be refused with 503 + Retry-After (a Sentinel failover moves every connection). */
+  readsMayWait?: boolean;
 }
 
 /** One live stream, kept open as EventSource keeps it: reconnected after its `retry`, from the last id. */
@@ -163,7 +167,7 @@ class LiveStream {
 }
 
 export class Traffic {
-  private readonly tally: Tally = { requests: 0, answers: {}, failures: [], refusedWrites: 0, acknowledged: [] };
+  private readonly tally: Tally = { requests: 0, answers: {}, failures: [], refusedWrites: 0, refusedReads: 0, acknowledged: [] };
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly streams: LiveStream[] = [];
@@ -196,7 +200,8 @@ export class Traffic {
       try {
         const answer = await send(this.origin, path);
         this.note(`GET ${answer.status}`);
-        if (answer.status !== 200) this.tally.failures.push(`GET ${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
+        if (answer.status === 503 && answer.headers['retry-after'] && this.options.readsMayWait) this.tally.refusedReads++;
+        else if (answer.status !== 200) this.tally.failures.push(`GET ${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
       } catch (error) {
         this.note('GET error');
         this.tally.failures.push(`GET ${path}: ${(error as Error).message}`);
