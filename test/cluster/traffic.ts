@@ -237,8 +237,11 @@ export class Traffic {
   async stop(): Promise<Tally & { missedByStreams: string[]; streamReconnects: number }> {
     this.running = false;
     await Promise.all(this.loops);
-    // The last acknowledged entries are on their way to the streams: a moment for them to arrive.
-    await sleep(2_000);
+    // The last entries are on their way, and a stream that a stopping pod ended resumes from its
+    // Last-Event-ID after its retry time: a bound for all of them to arrive.
+    const deadline = Date.now() + 20_000;
+    const complete = () => this.streams.every((stream) => this.tally.acknowledged.every((entry) => stream.received.has(entry.id)));
+    while (!complete() && Date.now() < deadline) await sleep(200);
     const missedByStreams = this.streams.flatMap((stream, index) =>
       this.tally.acknowledged.filter((entry) => !stream.received.has(entry.id)).map((entry) => `stream ${index}: ${entry.id} ${entry.message}`),
     );
