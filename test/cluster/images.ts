@@ -110,7 +110,16 @@ export async function detectLoader(): Promise<Loader> {
   switch (chosen) {
     case 'local':
       if (!script) throw new Error('CLUSTER_LOADER=local, but no shared/cluster/load-image.sh was found: set LOCAL_CLUSTER_DIR');
-      return { kind: 'local', describe: `${script} (context ${context})`, load: (images) => run(script, images), nameFor: same };
+      return {
+        kind: 'local',
+        describe: `${script} (context ${context})`,
+        // One at a time, and once more if an import did not show up in containerd (seen once while the
+        // machine was busy).
+        load: async (images) => {
+          for (const image of images) await run(script, [image]).catch(() => run(script, [image]));
+        },
+        nameFor: same,
+      };
     case 'kind': {
       const name = process.env.KIND_CLUSTER ?? context.replace(/^kind-/, '');
       return { kind: 'kind', describe: `kind load docker-image --name ${name}`, load: (images) => run('kind', ['load', 'docker-image', '--name', name, ...images]), nameFor: same };
