@@ -21,6 +21,12 @@ export interface Answer {
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * Each visitor's pause between two requests: visitors, not a benchmark. Without it six loops keep two
+ * cores busy by themselves, and a starting pod's extra work pushes requests past the front tier's
+ * queue deadline: a measure of capacity (npm run bench), not of a rollout.
+ */
+const THINK_MS = 100;
 
 export function send(origin: string, path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -199,6 +205,7 @@ export class Traffic {
       const path = n % 5 === 0 ? `/?fresh=${n}-${index}` : `/api/guestbook?limit=${1 + (n % 100)}&fresh=${n}-${index}`;
       try {
         const answer = await send(this.origin, path);
+        await sleep(THINK_MS);
         this.note(`GET ${answer.status}`);
         if (answer.status === 503 && answer.headers['retry-after'] && this.options.readsMayWait) this.tally.refusedReads++;
         else if (answer.status !== 200) this.tally.failures.push(`GET ${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
@@ -215,6 +222,7 @@ export class Traffic {
       const message = `${label} post ${++count} ${randomUuid().slice(0, 8)}`;
       try {
         const { answer, entry } = await sign(this.origin, 'cluster test', message);
+        await sleep(THINK_MS);
         this.note(`POST ${answer.status}`);
         if (entry) this.tally.acknowledged.push(entry);
         else if (answer.status === 503 && answer.headers['retry-after'] && this.options.writesMayWait) {
