@@ -10,6 +10,10 @@
 # SENTINEL_ANNOUNCE_HOSTNAME and INITIAL_MASTER_HOST (sentinel).
 set -eu
 
+# How long a restarted master waits for the sentinels to promote a replica before it resumes as the
+# master (see start_redis): several times what a failover took on a real cluster (about 9 s).
+FAILOVER_WAIT_SECONDS=30
+
 # Prints each sentinel's answer to a SENTINEL subcommand on a line of its own (nothing from a sentinel
 # that does not answer). The sentinels have a password of their own: in a Redis pod, REDISCLI_AUTH is
 # the servers'.
@@ -58,8 +62,19 @@ start_redis() {
       sleep 2
       continue
     fi
-    # The sentinels still name this pod: it restarted before they declared it down (5 s).
+    # The sentinels still name this pod: it restarted before they finished a failover. Resuming as the
+    # master at once races that failover: writes taken now are lost when a replica is promoted and this
+    # server follows it. So while they know a replica, give them the time a failover takes (down-after
+    # 5 s, then the election and the promotion) to name another master; only when none comes (the whole
+    # deployment restarted, no replica to promote) resume from the append-only file.
     if [ -n "$(ls /data/appendonlydir/*.manifest 2>/dev/null)" ]; then
+      waited=${waited:-0}
+      if [ "$waited" -lt "$FAILOVER_WAIT_SECONDS" ] && ask_sentinels replicas "$REDIS_SENTINEL_MASTER" | grep -q .; then
+        echo "start.sh: the sentinels name this pod as the master; waiting for a failover ($waited s)"
+        sleep 2
+        waited=$((waited + 2))
+        continue
+      fi
       echo "start.sh: the sentinels name this pod as the master; resuming from its append-only file"
       exec redis-server "$@" --replicaof no one
     fi
