@@ -33,23 +33,6 @@ function kubectlWithInput(args: string[], input: string): Promise<string> {
   });
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` is true; the bound is a guard against a hang, not a measure. */
-export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 /** Whether KUBECONFIG (or kubectl's default) reaches an API server that answers. */
 export async function clusterAnswers(): Promise<boolean> {
   return kubectl(['get', '--raw', '/readyz', '--request-timeout=5s']).then(

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, type ServiceSpec } from '../manifests/render';
 import { publicService } from './deploy';
-import { isReady, waitFor } from './kube';
+import { waitUntil } from '../wait';
+import { isReady } from './kube';
 import { cluster, policiesEnforced, policyViolations, Session, summary } from './session';
 import { hardeningAndLimits } from './shared-steps';
 import { Traffic } from './traffic';
@@ -76,7 +77,7 @@ describe.skipIf(!cluster.available)('the Sentinel overlay (k8s/overlays/sentinel
       await session.namespace.run(['delete', 'pod', 'redis-master-0', '--wait=false']);
       let promotedAfter = 0;
       let promoted = '';
-      await waitFor('a replica promoted', 120_000, async () => {
+      await waitUntil('a replica promoted', 120_000, async () => {
         const named = await masterNamedBy(sentinel!.metadata.name);
         const pod = await masterPod(named);
         if (named === before || !pod || pod === 'redis-master-0') return false;
@@ -86,10 +87,10 @@ describe.skipIf(!cluster.available)('the Sentinel overlay (k8s/overlays/sentinel
       });
       // Writes resume: an acknowledged write after the promotion, from the traffic's own writers.
       const writtenBefore = traffic.acknowledgedCount();
-      await waitFor('writes acknowledged again', 60_000, async () => traffic.acknowledgedCount() > writtenBefore);
+      await waitUntil('writes acknowledged again', 60_000, async () => traffic.acknowledgedCount() > writtenBefore);
       const resumedAfter = Date.now() - deleted;
       // The old master's pod comes back, and joins as a replica of the promoted one.
-      await waitFor('redis-master-0 back as a replica, linked', 180_000, async () => {
+      await waitUntil('redis-master-0 back as a replica, linked', 180_000, async () => {
         const [pod] = await session.pods('master');
         return pod !== undefined && isReady(pod) && (await session.info('redis-master-0', 'replication', 'role')) === 'slave' &&
           (await session.info('redis-master-0', 'replication', 'master_link_status')) === 'up';

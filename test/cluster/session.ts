@@ -2,7 +2,8 @@ import { inject } from 'vitest';
 import type { K8sObject } from '../manifests/render';
 import { Deployment, nodePortOrigin, publicService, storageForRun } from './deploy';
 import { detectLoader } from './images';
-import { bytes, isReady, kubectl, Namespace, type Pod, statsSummary, waitFor } from './kube';
+import { bytes, isReady, kubectl, Namespace, type Pod, statsSummary } from './kube';
+import { waitUntil } from '../wait';
 import { admits, type NetworkPolicy, type Source, targetsOf } from './policies';
 import { recordStep } from './report';
 import { allEntries, type Tally } from './traffic';
@@ -109,7 +110,7 @@ export class Session {
 
   /** Waits until every pod of a tier is Ready and as many as the workload wants. */
   async tierReady(tier: keyof typeof TIERS, count: number, timeoutMs = 180_000): Promise<void> {
-    await waitFor(`${count} ready ${tier} pods`, timeoutMs, async () => {
+    await waitUntil(`${count} ready ${tier} pods`, timeoutMs, async () => {
       const pods = await this.pods(tier);
       return pods.length === count && pods.every(isReady);
     });

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Entry } from '@/lib/guestbook/schema';
 import { randomUuid } from '@/lib/uuid';
-import { sleep } from './kube';
+import { sleep } from '../wait';
 
 /**
  * Visitors through the NodePort while the cluster is disturbed, every response counted: readers on

@@ -3,6 +3,7 @@ import { existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitUntil } from '../wait';
 
 /** The Docker CLI and engine for the container tests: a real engine, started here if it can be. */
 
@@ -20,22 +21,6 @@ export async function docker(args: string[], options: { env?: NodeJS.ProcessEnv 
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
     throw new Error(`docker ${args.join(' ')} failed:\n${stderr || stdout || String(error)}`, { cause: error });
   }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
 }
 
 const engineAnswers = () => docker(['info', '--format', '{{.ServerVersion}}']).then(() => true, () => false);

@@ -9,7 +9,8 @@ import { runLoad, type LoadRequest } from '@/bench/load';
 import { memoryBytes } from '@/bench/manifest';
 import { APP_USER, METRICS_USER } from '@/scripts/redis-acl';
 import { containers, renderManifests, workload, type K8sObject } from '../manifests/render';
-import { docker, ensureEngine, waitUntil } from './docker';
+import { waitUntil } from '../wait';
+import { docker, ensureEngine } from './docker';
 import { podPlan } from './pod-to-docker';
 
 /**
