@@ -41,6 +41,15 @@ const nextConfig = {
   // Dockerfile takes it as the build argument DEPLOYMENT_ID; unset, Next.js goes without.
   deploymentId: process.env.NEXT_DEPLOYMENT_ID || undefined,
   poweredByHeader: false,
+  // The front tier compresses (it must: it puts a fresh nonce into each page first), and asks Next.js
+  // for identity. Left on, Next.js adds `Vary: Accept-Encoding` to every response, and nginx keeps a
+  // copy of each page per Accept-Encoding that visitors send, each rendered on its own (issue 15).
+  compress: false,
+  // No `Link` preload header from React: whether a render sends one depends on its timing, and a
+  // cached page whose headers change length makes nginx's other worker miss it and render again (one
+  // render a visitor for that moment; issue 15). It also carried the nonce placeholder, which the
+  // front tier replaces in the body only. The page's <head> links the same stylesheet.
+  reactMaxHeadersLength: 0,
   reactStrictMode: true,
   async headers() {
     return [{ source: '/:path*', headers: SECURITY_HEADERS }];

@@ -166,6 +166,8 @@ describe('the front tier', () => {
       expect(new Set(others)).toEqual(new Set([nonce]));
       expect(response.headers.get('content-security-policy')).toContain(`'nonce-${nonce}'`);
       expect(html).not.toContain(NONCE_PLACEHOLDER);
+      // Nor in a header: React's preload `Link` header carried it once.
+      expect([...response.headers].filter(([, value]) => value.includes(NONCE_PLACEHOLDER))).toEqual([]);
       expect(response.headers.get('etag')).toBeNull();
       expect(response.headers.get('cache-control')).toBe('private, no-cache');
       seen.add(nonce!);
@@ -214,6 +216,16 @@ describe('the front tier', () => {
     expect(second.headers.get('x-cache')).toMatch(/HIT|STALE|UPDATING/);
     const english = await get(path, { 'Accept-Language': 'de-DE,de;q=0.9' });
     expect(await english.text()).toMatch(/<html lang="en"/);
+  });
+
+  it('keeps one copy of a page for every Accept-Encoding that browsers send, and compresses it for each', async () => {
+    const path = `/?cursor=encoding-key-${Date.now()}`;
+    const kinds = ['gzip, deflate, br, zstd', 'gzip, deflate, br', 'identity'];
+    const answers = [];
+    for (const encoding of kinds) answers.push(await get(path, { 'Accept-Encoding': encoding, 'Accept-Language': 'en' }));
+    expect(answers.map((answer) => answer.headers.get('x-cache'))).toEqual(['MISS', expect.stringMatching(/HIT|STALE|UPDATING/), expect.stringMatching(/HIT|STALE|UPDATING/)]);
+    expect(answers.map((answer) => answer.headers.get('content-encoding'))).toEqual(['gzip', 'gzip', null]);
+    for (const answer of answers) expect(await answer.text()).toMatch(/<html lang="en"/);
   });
 });
 
