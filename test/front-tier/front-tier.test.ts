@@ -249,6 +249,21 @@ describe('bursts and overload through the admission queue', () => {
     expect(stored.toSorted()).toEqual(Array.from({ length: 400 }, (_, i) => `${tag} ${i}`).toSorted());
   });
 
+  it('serves a burst over the connections it keeps to Next.js, not a new one for each request', async () => {
+    const counter = async (name: string) => Number(new RegExp(`^${name}\\{proxy="next"\\} (\\d+)`, 'm').exec(await (await fetch(front.queueMetricsUrl)).text())?.[1]);
+    const [attempts, requests] = ['haproxy_backend_connection_attempts_total', 'haproxy_backend_http_requests_total'];
+    const before = { attempts: await counter(attempts), requests: await counter(requests) };
+    // Distinct addresses, so that nginx's cache lock merges none: each on a connection of its own to
+    // nginx, and from nginx to the queue, as a burst of visitors comes.
+    const base = Date.now();
+    const responses = await Promise.all(Array.from({ length: 400 }, (_, i) => get(`/api/guestbook/${base}-${i}`)));
+    expect(responses.map((response) => response.status)).toEqual(Array<number>(400).fill(404));
+    const sent = (await counter(requests)) - before.requests;
+    expect(sent).toBeGreaterThanOrEqual(400);
+    // 2 servers × 16 slots need 32 connections; `http-reuse aggressive` opened one for every other request.
+    expect((await counter(attempts)) - before.attempts).toBeLessThan(sent / 4);
+  });
+
   it('lets a request wait for a slot, and answers 503 only once it has waited past the deadline; a full queue answers at once', async () => {
     apps.forEach((app) => process.kill(app.pid, 'SIGSTOP'));
     const inFlight = 2 * TIGHT.slotsPerServer;
