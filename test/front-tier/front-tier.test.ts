@@ -402,6 +402,16 @@ describe("the front tier's own answers", () => {
     await expectPage(await get('/_next/static/no-such-file.js'), 404);
   });
 
+  it('405 for a method that the front tier itself refuses', async () => {
+    // TRACE is refused by nginx before any location; a static file takes GET and HEAD only.
+    const trace = await rawRequest(front.origin, 'TRACE /api/guestbook HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(trace.status).toBe(405);
+    expect(trace.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(trace.body)).toMatchObject({ type: 'urn:guestbook:problem:method-not-allowed', status: 405 });
+    const statics = (await (await get('/')).text()).match(/\/_next\/static\/[^"]+\.js/)![0];
+    await expectPage(await fetch(front.origin + statics, { method: 'POST', body: 'x' }), 405);
+  });
+
   it('502 for an answer from Next.js that cannot be read', async () => {
     await expectProblem(await fetch(`${broken.origin}/api/garbage`), 502, 'bad-gateway');
     await expectPage(await fetch(`${broken.origin}/garbage?posted=1`), 502);
