@@ -4,10 +4,11 @@ import { logger } from './log';
 import { metrics } from './metrics';
 
 /**
- * Whether the replica may serve reads. A poll of `INFO replication` every second (and every failed
- * read) keeps the verdict fresh: a replica that does not answer, or whose link to its master has been
- * down for longer than the configured bound, is not trusted, and reads go to the master until it is.
- * The same poll asks the master for its replication offset, which tells how far the replica lags.
+ * Whether the replica may serve reads. A poll of `INFO replication` every second and whenever the
+ * replica's connection is back (and every failed read) keeps the verdict fresh: a replica that does
+ * not answer, or whose link to its master has been down for longer than the configured bound, is not
+ * trusted, and reads go to the master until it is. The same poll asks the master for its replication
+ * offset, which tells how far the replica lags.
  */
 
 export interface ReplicaHealth {
@@ -63,7 +64,13 @@ export class ReplicaMonitor {
     private readonly replica: Redis,
     private readonly master: Redis,
     private readonly maxLinkDownMs: number,
-  ) {}
+    private readonly pollMs = POLL_MS,
+  ) {
+    // Distrusted because its connection dropped (a connect timeout while the process starts, a
+    // restart), a replica would otherwise wait up to a poll to serve again: the first reads of a
+    // process that has just become ready went to the master.
+    replica.on('ready', () => void this.poll());
+  }
 
   current(): ReplicaHealth {
     this.start();
@@ -72,7 +79,7 @@ export class ReplicaMonitor {
 
   /** Polls from now on (the first read does it anyway; the server starts it so that its metrics are live). */
   start(): void {
-    this.timer ??= setInterval(() => void this.poll(), POLL_MS).unref();
+    this.timer ??= setInterval(() => void this.poll(), this.pollMs).unref();
   }
 
   /** A read just failed on the replica: stop sending it reads until a poll says otherwise. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as collection from '@/app/api/guestbook/route';
 import * as readyz from '@/app/api/readyz/route';
-import { replicaMonitor } from '@/lib/redis';
+import { createRedisClient, replicaMonitor } from '@/lib/redis';
+import { ReplicaMonitor } from '@/lib/replica-health';
 import { startRedisPair, startRedisServer, waitForReplicaLink, withClient, type RedisPair, type RedisServer } from '../../scripts/redis-server';
 import { call, metric, postJson } from './helpers';
 
@@ -81,6 +82,24 @@ describe('a replica goes away', () => {
     const after = await withClient(pair.replica.url, (c) => c.info('commandstats'));
     expect(after).not.toEqual(before);
     expect(await readyState()).toMatchObject({ readsFrom: 'replica', replica: { status: 'up', trusted: true } });
+  });
+
+  it('its connection dropped: trusted again as soon as the connection is back, not a poll later', async () => {
+    // A monitor that polls once an hour: only the connection coming back can restore its trust.
+    const [replica, master] = [createRedisClient('replica'), createRedisClient('master')];
+    const monitor = new ReplicaMonitor(replica, master, 1000, 3_600_000);
+    try {
+      await replica.ping();
+      // A read failed while the connection was down (a connect timeout as a busy process starts).
+      monitor.markUnreachable();
+      expect(monitor.current().trusted).toBe(false);
+      replica.disconnect(true);
+      await waitUntil('the replica is trusted again', async () => monitor.current().trusted);
+    } finally {
+      monitor.stop();
+      replica.disconnect();
+      master.disconnect();
+    }
   });
 
   it('paused: every read still answers, and the replica serves again once it resumes', async () => {
