@@ -91,6 +91,22 @@ const run = async (command: string, args: string[]) => {
 };
 
 /**
+ * load-image.sh checks its import with `ctr images ls -q | grep -q` under `pipefail`: when grep finds
+ * the name and exits before ctr has written every line, ctr dies of SIGPIPE and the script reports a
+ * successful import as missing (2–4 calls in 100 here, more on a busy machine; twice in a row in a CI
+ * run). An import is idempotent, so it is tried up to four times.
+ */
+async function withRetries(load: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await load();
+    } catch (error) {
+      if (attempt === attempts) throw error;
+    }
+  }
+}
+
+/**
  * The loader for the cluster of the current context: CLUSTER_LOADER chooses (local, kind, minikube, k3d,
  * registry with CLUSTER_REGISTRY=host:port, none for images the nodes already have); else it follows
  * from the context's name (kind-*, minikube, k3d-*) or from shared/cluster's API server address.
@@ -113,10 +129,8 @@ export async function detectLoader(): Promise<Loader> {
       return {
         kind: 'local',
         describe: `${script} (context ${context})`,
-        // One at a time, and once more if an import did not show up in containerd (seen once while the
-        // machine was busy).
         load: async (images) => {
-          for (const image of images) await run(script, [image]).catch(() => run(script, [image]));
+          for (const image of images) await withRetries(() => run(script, [image]));
         },
         nameFor: same,
       };
